@@ -1,0 +1,139 @@
+"""The exercise catalog: what each exercise is, which checks grade it, and what they are worth.
+
+Each exercise is described by one YAML file in `grader/checks/` (beside the pytest module that
+implements its checks), so adding an exercise means adding files, never editing this module.
+Texts shown to people (titles, hints) may be a plain string or a mapping of language to string.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CHECKS_DIR = Path(__file__).parent / "checks"
+VISIBILITIES = ("visible", "hidden")
+DEFAULT_CHECK_TIMEOUT = 10.0
+
+
+class CatalogError(Exception):
+    """The catalog itself is malformed: a bug in the grader, not in a submission."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text with translations; English is always present."""
+
+    en: str
+    ru: str | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> "Text":
+        if isinstance(value, str):
+            return cls(en=value.strip())
+        if isinstance(value, dict) and "en" in value:
+            ru = value.get("ru")
+            return cls(en=str(value["en"]).strip(), ru=str(ru).strip() if ru else None)
+        raise CatalogError(f"expected a text or a mapping with 'en', got {value!r}")
+
+    def get(self, lang: str = "en") -> str:
+        """The text in `lang`, falling back to English where no translation exists."""
+        return (self.ru if lang == "ru" else None) or self.en
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One graded behaviour: a pytest test in the exercise's check module."""
+
+    name: str
+    target: str
+    points: float
+    visibility: str
+    hint: Text
+    timeout: float = DEFAULT_CHECK_TIMEOUT
+    thresholds: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hidden(self) -> bool:
+        return self.visibility == "hidden"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise: the student's module file and the checks that grade it."""
+
+    id: str
+    number: int
+    title: Text
+    module: str
+    checks: tuple[CheckSpec, ...]
+    check_module: Path
+    time_limit: float | None = None
+
+    @property
+    def module_name(self) -> str:
+        return self.module.removesuffix(".py")
+
+    def check(self, name: str) -> CheckSpec:
+        for spec in self.checks:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def hard_limit(self, checks: list[CheckSpec]) -> float:
+        """Wall-clock seconds after which a whole run of `checks` is cut off."""
+        budget = sum(spec.timeout for spec in checks) + 15.0
+        return min(budget, self.time_limit) if self.time_limit else budget
+
+
+def _parse_check(raw: dict, source: Path) -> CheckSpec:
+    try:
+        spec = CheckSpec(
+            name=raw["name"],
+            target=raw["target"],
+            points=float(raw["points"]),
+            visibility=raw.get("visibility", "visible"),
+            hint=Text.parse(raw.get("hint", "")),
+            timeout=float(raw.get("timeout", DEFAULT_CHECK_TIMEOUT)),
+            thresholds=dict(raw.get("thresholds") or {}),
+        )
+    except KeyError as missing:
+        raise CatalogError(f"{source}: a check lacks {missing}") from None
+    if spec.visibility not in VISIBILITIES:
+        raise CatalogError(f"{source}: {spec.name}: visibility must be one of {VISIBILITIES}")
+    return spec
+
+
+def load_exercise(path: Path) -> Exercise:
+    """Read one exercise's YAML file."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        exercise = Exercise(
+            id=raw["id"],
+            number=int(raw["number"]),
+            title=Text.parse(raw["title"]),
+            module=raw["module"],
+            checks=tuple(_parse_check(c, path) for c in raw["checks"]),
+            check_module=path.with_suffix(".py"),
+            time_limit=raw.get("time_limit"),
+        )
+    except (KeyError, TypeError) as problem:
+        raise CatalogError(f"{path}: malformed exercise entry ({problem})") from None
+    if not exercise.check_module.exists():
+        raise CatalogError(f"{path}: no check module {exercise.check_module.name} beside it")
+    return exercise
+
+
+def load_catalog(directory: Path = CHECKS_DIR) -> dict[str, Exercise]:
+    """Every exercise of the catalog, by id, in exercise order."""
+    exercises = [load_exercise(path) for path in sorted(directory.glob("*.yaml"))]
+    return {e.id: e for e in sorted(exercises, key=lambda e: e.number)}
+
+
+def resolve(catalog: dict[str, Exercise], name: str) -> Exercise | None:
+    """Find an exercise by id (`exercise1`), number (`1`) or module file name."""
+    for exercise in catalog.values():
+        if name in (exercise.id, str(exercise.number), exercise.module, exercise.module_name):
+            return exercise
+    return None

@@ -1,0 +1,97 @@
+"""The `grade` command: which exercises, which submission, which report format.
+
+Exit codes: 0 full marks, 1 not full marks, 2 usage error (with a one-line message on stderr).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from grader.catalog import Exercise, load_catalog, resolve
+from grader.report import Report
+from grader.runner import grade_exercise
+from grader.submission import find_exercises_dir
+from grader.writers import WRITERS
+
+EXIT_FULL_MARKS, EXIT_NOT_FULL, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command line asks for something that cannot be graded."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="grade", description="Grade concurrency exercises and explain the verdicts.")
+    parser.add_argument("exercises", nargs="*", metavar="EXERCISE",
+                        help="exercise id or number (exercise1 or 1); default: every exercise")
+    parser.add_argument("--path", type=Path,
+                        help="folder holding the exercise files (default: the project's exercises/ folder)")
+    parser.add_argument("--format", choices=sorted(WRITERS), default="text", help="report format")
+    parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    parser.add_argument("--include-hidden", action="store_true",
+                        help="also run hidden checks and count them (the teacher's view)")
+    return parser
+
+
+def _submission_dir(path: Path | None) -> Path:
+    if path is None:
+        found = find_exercises_dir(Path.cwd())
+        if found is None:
+            raise UsageError("no exercises/ folder found here or above; give one with --path DIR")
+        return found.resolve()
+    if not path.is_dir():
+        raise UsageError(f"--path {path}: no such folder")
+    return path.resolve()
+
+
+def _chosen_exercises(names: list[str], submission_dir: Path) -> list[Exercise]:
+    catalog = load_catalog()
+    if not names:
+        present = [e for e in catalog.values() if (submission_dir / e.module).is_file()]
+        if not present:
+            raise UsageError(f"no exercise file in {submission_dir} (expected e.g. {next(iter(catalog.values())).module})")
+        return present
+    chosen = []
+    for name in names:
+        exercise = resolve(catalog, name)
+        if exercise is None:
+            raise UsageError(f"unknown exercise '{name}' (known: {', '.join(catalog)})")
+        if not (submission_dir / exercise.module).is_file():
+            raise UsageError(f"no file {exercise.module} in {submission_dir}")
+        chosen.append(exercise)
+    return chosen
+
+
+def run(argv: list[str]) -> int:
+    """Parse `argv`, grade, write the report; return the exit code."""
+    args = build_parser().parse_args(argv)
+    submission_dir = _submission_dir(args.path)
+    exercises = _chosen_exercises(args.exercises, submission_dir)
+    report = Report([grade_exercise(e, submission_dir, args.include_hidden) for e in exercises])
+    text = WRITERS[args.format](report)
+    if args.output:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as problem:
+            raise UsageError(f"--output {args.output}: {problem.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return EXIT_FULL_MARKS if report.full_marks else EXIT_NOT_FULL
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point of `grade`."""
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except UsageError as problem:
+        print(f"grade: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("grade: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,168 @@
+"""The pytest plugin that runs an exercise's checks against one submission.
+
+It maps each test to its catalog entry (points, timeout, thresholds), gives the checks fixtures for
+the student's module, and reports every check as an event the moment it ends (`grader.events`).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.catalog import CheckSpec, Exercise, load_exercise, CHECKS_DIR
+from grader.events import IMPORT, RESULT, START, Event, EventWriter
+from grader.feedback import Feedback
+from grader.report import ERROR, PASSED, SKIPPED
+from grader.submission import SubmissionImportError, import_student_module
+from grader.verdict import Verdict, classify
+
+_clock = time.perf_counter
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grader")
+    group.addoption("--grader-exercise", help="exercise id of the checks being run")
+    group.addoption("--grader-submission", help="folder holding the student's exercise file")
+    group.addoption("--grader-events-fd", type=int, help="file descriptor to stream events to")
+    group.addoption("--grader-checks", default="", help="comma-separated check names to run (default: all)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("grader_exercise"):
+        config.pluginmanager.register(GraderSession(config), "grader-session")
+
+
+class GraderSession:
+    """State of one grading run: the exercise, the submission and the event stream."""
+
+    def __init__(self, config: pytest.Config):
+        self.exercise: Exercise = load_exercise(CHECKS_DIR / f"{config.getoption('grader_exercise')}.yaml")
+        self.student_file = Path(config.getoption("grader_submission")) / self.exercise.module
+        fd = config.getoption("grader_events_fd")
+        self.events = EventWriter(fd) if fd is not None else None
+        wanted = config.getoption("grader_checks")
+        self.wanted = set(wanted.split(",")) if wanted else None
+        self.verdicts: dict[str, Verdict] = {}
+        config.stash[SESSION_KEY] = self
+
+    def send(self, event: Event) -> None:
+        if self.events is not None:
+            self.events.send(event)
+
+    def spec_for(self, item: pytest.Item) -> CheckSpec:
+        return self.exercise.check(getattr(item, "originalname", item.name))
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        selected, deselected = [], []
+        for item in items:
+            try:
+                spec = self.spec_for(item)
+            except KeyError:
+                raise pytest.UsageError(f"check {item.name} has no entry in the catalog") from None
+            if self.wanted is not None and spec.name not in self.wanted:
+                deselected.append(item)
+                continue
+            item.add_marker(pytest.mark.timeout(spec.timeout))
+            selected.append(item)
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
+        spec = self.spec_for(item)
+        self.send(Event(START, spec.name))
+        started = _clock()
+        yield
+        verdict = self.verdicts.pop(item.nodeid, Verdict(ERROR, "The check did not report a verdict."))
+        notes = [value for key, value in item.user_properties if key == "info"]
+        details = dict(value for key, value in item.user_properties if key == "details")
+        feedback = "\n".join(filter(None, [verdict.feedback, *notes]))
+        self.send(Event(RESULT, spec.name, {
+            "status": verdict.status,
+            "feedback": feedback,
+            "duration_s": round(_clock() - started, 3),
+            "details": details,
+        }))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        yield
+        exc = call.excinfo.value if call.excinfo is not None else None
+        verdict = classify(exc, call.when, str(self.student_file), self.spec_for(item).timeout)
+        earlier = self.verdicts.get(item.nodeid)
+        if earlier is None or (earlier.status in (PASSED, SKIPPED) and verdict.status != PASSED):
+            self.verdicts[item.nodeid] = verdict
+
+
+SESSION_KEY = pytest.StashKey[GraderSession]()
+
+
+def _session(request: pytest.FixtureRequest) -> GraderSession:
+    return request.config.stash[SESSION_KEY]
+
+
+@pytest.fixture(scope="session")
+def exercise(request: pytest.FixtureRequest) -> Exercise:
+    """The exercise being graded."""
+    return _session(request).exercise
+
+
+@pytest.fixture
+def check_spec(request: pytest.FixtureRequest) -> CheckSpec:
+    """The catalog entry of the running check."""
+    return _session(request).spec_for(request.node)
+
+
+@pytest.fixture
+def thresholds(check_spec: CheckSpec) -> dict:
+    """The running check's thresholds from the catalog."""
+    return check_spec.thresholds
+
+
+@pytest.fixture(scope="session")
+def student_file(request: pytest.FixtureRequest) -> Path:
+    """Path of the student's exercise file."""
+    return _session(request).student_file
+
+
+@pytest.fixture(scope="session")
+def import_instruments() -> None:
+    """Instrumentation to install before the student's module is imported.
+
+    An exercise's check module overrides this fixture when it must watch objects that the student's
+    module creates at import time (for example locks made at module level).
+    """
+    return None
+
+
+@pytest.fixture(scope="session")
+def submission(request: pytest.FixtureRequest, import_instruments, student_file: Path):
+    """The student's module, imported once; an import failure is reported by every check that needs it."""
+    session = _session(request)
+    session.send(Event(IMPORT, data={"phase": "start"}))
+    try:
+        module = import_student_module(student_file)
+    except SubmissionImportError as problem:
+        module = problem
+    session.send(Event(IMPORT, data={"phase": "done"}))
+    return module
+
+
+def require(module, name: str):
+    """The student's object `name`, or a failure that says it is missing or the file did not import."""
+    __tracebackhide__ = True
+    if isinstance(module, SubmissionImportError):
+        raise module
+    if not hasattr(module, name):
+        raise Feedback(f"Your file has no `{name}`.",
+                       f"a module-level `{name}` as the exercise statement describes",
+                       "Keep the names of the stub: the grader looks them up by name.")
+    return getattr(module, name)
+
+
+@pytest.fixture
+def target(submission, check_spec: CheckSpec):
+    """The student's object that the running check is about (its catalog `target`)."""
+    return require(submission, check_spec.target)

@@ -1,0 +1,41 @@
+"""Watching `queue.Queue` use during one call: which queues got items, and which were joined."""
+from __future__ import annotations
+
+import queue
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+_ORIGINAL_PUT = queue.Queue.put
+_ORIGINAL_JOIN = queue.Queue.join
+
+
+@dataclass
+class QueueLog:
+    """Queues used during the watched call, by identity."""
+
+    put_into: set[int] = field(default_factory=set)
+    joined: set[int] = field(default_factory=set)
+
+    def used_but_not_joined(self) -> set[int]:
+        return self.put_into - self.joined
+
+
+@contextmanager
+def watch_queues() -> Iterator[QueueLog]:
+    """Record puts and completed joins on every `queue.Queue` (and subclass) while the block runs."""
+    log = QueueLog()
+
+    def put(self, item, block=True, timeout=None):
+        log.put_into.add(id(self))
+        return _ORIGINAL_PUT(self, item, block, timeout)
+
+    def join(self):
+        _ORIGINAL_JOIN(self)
+        log.joined.add(id(self))
+
+    queue.Queue.put, queue.Queue.join = put, join
+    try:
+        yield log
+    finally:
+        queue.Queue.put, queue.Queue.join = _ORIGINAL_PUT, _ORIGINAL_JOIN

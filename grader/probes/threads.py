@@ -1,0 +1,98 @@
+"""Watching the threads a student's function starts: how many, with what target, joined or not.
+
+`watch_threads()` wraps `threading.Thread.start` and `join` and the thread excepthook for the length
+of one call, so it sees every thread however the student's module imported `Thread`.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+_ORIGINAL_START = threading.Thread.start
+_ORIGINAL_JOIN = threading.Thread.join
+
+
+@dataclass
+class StartedThread:
+    """A thread started during the watched call."""
+
+    thread: threading.Thread
+    started_by: int
+    target: object
+    daemon: bool
+
+    @property
+    def has_no_work(self) -> bool:
+        """True when the thread was given no target (and runs no `run` override): it does nothing."""
+        return self.target is None and type(self.thread).run is threading.Thread.run
+
+    @property
+    def target_not_callable(self) -> bool:
+        return self.target is not None and not callable(self.target)
+
+
+@dataclass
+class ThreadLog:
+    """What the watched call did with threads."""
+
+    caller: int
+    started: list[StartedThread] = field(default_factory=list)
+    joined: set[int] = field(default_factory=set)
+    crashed: list[tuple[str, BaseException]] = field(default_factory=list)
+    alive_at_return: list[StartedThread] = field(default_factory=list)
+
+    def not_joined(self) -> list[StartedThread]:
+        """Threads on which `join()` was never completed."""
+        return [s for s in self.started if id(s.thread) not in self.joined]
+
+    def without_work(self) -> list[StartedThread]:
+        """Threads given no callable target: `Thread(target=job())` passes job's result."""
+        return [s for s in self.started if s.has_no_work or s.target_not_callable]
+
+    def idents(self) -> set[int]:
+        return {s.thread.ident for s in self.started if s.thread.ident is not None}
+
+
+def target_mistake_feedback(log: ThreadLog) -> str:
+    """Feedback for threads that were handed the result of a call instead of a function, or ''."""
+    bad = log.without_work()
+    if not bad:
+        return ""
+    example = bad[0].target
+    given = "None" if example is None else f"a {type(example).__name__} ({example!r:.40})"
+    return (f"{len(bad)} of the {len(log.started)} threads you started had no function to run: their "
+            f"`target` was {given}. Writing `Thread(target=job())` calls `job` right away, in the calling "
+            "thread, and passes its result as the target; the thread itself then does nothing. "
+            "Pass the function itself: `Thread(target=job, args=(...))`.")
+
+
+@contextmanager
+def watch_threads() -> Iterator[ThreadLog]:
+    """Record the threads started, joined and crashed while the block runs."""
+    log = ThreadLog(caller=threading.get_ident())
+    previous_hook = threading.excepthook
+
+    def start(self, *args, **kwargs):
+        log.started.append(StartedThread(self, threading.get_ident(), getattr(self, "_target", None),
+                                         self.daemon))
+        return _ORIGINAL_START(self, *args, **kwargs)
+
+    def join(self, timeout=None):
+        result = _ORIGINAL_JOIN(self, timeout)
+        if not self.is_alive():
+            log.joined.add(id(self))
+        return result
+
+    def excepthook(args):
+        log.crashed.append((args.thread.name if args.thread else "?", args.exc_value))
+
+    threading.Thread.start, threading.Thread.join = start, join
+    threading.excepthook = excepthook
+    try:
+        yield log
+    finally:
+        threading.Thread.start, threading.Thread.join = _ORIGINAL_START, _ORIGINAL_JOIN
+        threading.excepthook = previous_hook
+        log.alive_at_return = [s for s in log.started if s.thread.is_alive()]

@@ -1,0 +1,127 @@
+"""Opcode-level tracing of the student's code: who wrote shared state, under which locks, and forced
+preemption between bytecodes.
+
+CPython rarely switches threads between the load and the store of `counter += 1`, so a racy counter
+usually gives the right number. With preemption on, every bytecode the student's code runs in a
+worker thread is followed by a short sleep, which hands the interpreter to another thread exactly
+where a real scheduler could: a lost update then shows nearly every time, while correctly locked code
+is only slowed down (a thread sleeping inside `with lock:` still holds the lock).
+"""
+from __future__ import annotations
+
+import dis
+import random
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Callable
+
+_sleep = time.sleep
+SHARED_STORES = ("STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR")
+
+
+@dataclass(frozen=True)
+class Preemption:
+    """How hard to shake the scheduler: a random pause after each bytecode in worker threads."""
+
+    max_pause_s: float = 2e-4
+    start_pause_s: float = 2e-3
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Store:
+    """One write to state outside a function's locals, made by the student's code."""
+
+    thread: int
+    kind: str
+    name: str
+    line: int
+    locks_held: frozenset[int]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, self.name
+
+
+@dataclass
+class TraceLog:
+    """What the student's code did, bytecode by bytecode, during one traced call."""
+
+    caller: int
+    stores: list[Store] = field(default_factory=list)
+    threads_running_student_code: set[int] = field(default_factory=set)
+
+    def busiest_key(self) -> tuple[str, str] | None:
+        """The shared name written most often: for a counter exercise, the counter."""
+        counts = Counter(store.key for store in self.stores)
+        return counts.most_common(1)[0][0] if counts else None
+
+    def updates_of(self, key: tuple[str, str] | None) -> list[Store]:
+        return [store for store in self.stores if store.key == key]
+
+
+def no_locks(thread: int) -> frozenset[int]:
+    """The lock oracle for code that uses no traced locks."""
+    return frozenset()
+
+
+class StudentTracer:
+    """A context manager tracing the student's file in the calling thread and every new thread."""
+
+    def __init__(self, student_file: str, preemption: Preemption | None = None,
+                 held_locks: Callable[[int], frozenset[int]] = no_locks):
+        self.student_file = student_file
+        self.preemption = preemption
+        self.held_locks = held_locks
+        self.log = TraceLog(caller=threading.get_ident())
+        self._random = random.Random(preemption.seed if preemption else None)
+        self._instructions: dict[CodeType, dict[int, dis.Instruction]] = {}
+        self._active = False
+
+    def _instruction(self, frame: FrameType) -> dis.Instruction | None:
+        table = self._instructions.get(frame.f_code)
+        if table is None:
+            table = {i.offset: i for i in dis.get_instructions(frame.f_code)}
+            self._instructions[frame.f_code] = table
+        return table.get(frame.f_lasti)
+
+    def _on_opcode(self, frame: FrameType, event: str, arg):
+        if not self._active:
+            return None
+        if event != "opcode":
+            return self._on_opcode
+        me = threading.get_ident()
+        instruction = self._instruction(frame)
+        if instruction is not None and instruction.opname in SHARED_STORES:
+            name = instruction.argval if isinstance(instruction.argval, str) else ""
+            self.log.stores.append(Store(me, instruction.opname, name, frame.f_lineno, self.held_locks(me)))
+        if self.preemption is not None and me != self.log.caller:
+            _sleep(self._random.uniform(0.0, self.preemption.max_pause_s))
+        return self._on_opcode
+
+    def _on_call(self, frame: FrameType, event: str, arg):
+        if not self._active or frame.f_code.co_filename != self.student_file:
+            return None
+        me = threading.get_ident()
+        if me != self.log.caller and me not in self.log.threads_running_student_code:
+            self.log.threads_running_student_code.add(me)
+            if self.preemption is not None:
+                _sleep(self.preemption.start_pause_s)
+        frame.f_trace_opcodes = True
+        frame.f_trace_lines = False
+        return self._on_opcode
+
+    def __enter__(self) -> TraceLog:
+        self._active = True
+        threading.settrace(self._on_call)
+        sys.settrace(self._on_call)
+        return self.log
+
+    def __exit__(self, *exc) -> None:
+        sys.settrace(None)
+        threading.settrace(None)
+        self._active = False

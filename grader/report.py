@@ -1,0 +1,81 @@
+"""Grading results as plain data: what every writer (text, JSON, ...) and every batch reads.
+
+A result is built once by the runner and never depends on how it will be shown.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
+STATUSES = (PASSED, FAILED, ERROR, SKIPPED)
+
+
+@dataclass
+class CheckResult:
+    """The verdict on one check. Skipped checks count in neither score nor max score."""
+
+    name: str
+    target: str
+    status: str
+    points: float
+    max_points: float
+    visibility: str
+    feedback: str = ""
+    duration_s: float = 0.0
+    details: dict = field(default_factory=dict)
+
+    @property
+    def counts(self) -> bool:
+        return self.status != SKIPPED
+
+
+@dataclass
+class ExerciseResult:
+    """All the verdicts on one exercise of one submission."""
+
+    exercise: str
+    title: str
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(c.points for c in self.checks if c.counts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_points for c in self.checks if c.counts)
+
+    def to_dict(self) -> dict:
+        return {
+            "exercise": self.exercise,
+            "title": self.title,
+            "score": self.score,
+            "max_score": self.max_score,
+            "checks": [asdict(c) for c in self.checks],
+        }
+
+
+@dataclass
+class Report:
+    """One submission's grade over the exercises that were asked for."""
+
+    exercises: list[ExerciseResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(e.score for e in self.exercises)
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.max_score for e in self.exercises)
+
+    @property
+    def full_marks(self) -> bool:
+        return self.score >= self.max_score
+
+    def to_dict(self) -> dict:
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "exercises": [e.to_dict() for e in self.exercises],
+        }

@@ -1,0 +1,185 @@
+"""Running an exercise's checks in supervised children and collecting every verdict.
+
+The runner starts a grading child (`grader.worker`), reads its events as they come, and enforces two
+limits of its own: each check's time (a backstop behind the in-child pytest-timeout) and the whole
+run's time. When a child hangs, crashes or exits in the middle of a check, that check gets an error
+saying what happened and the remaining checks are run again in a fresh child.
+"""
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import sandbox
+from grader.catalog import CheckSpec, Exercise
+from grader.events import IMPORT, RESULT, START, EventReader
+from grader.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, ExerciseResult
+
+_clock = time.monotonic
+HIDDEN_FEEDBACK = "Hidden check: graded after submission."
+
+
+@dataclass
+class Attempt:
+    """What one grading child reported before it ended."""
+
+    results: dict[str, dict] = field(default_factory=dict)
+    running: str | None = None
+    importing: bool = False
+    stopped_because: str = ""
+    returncode: int | None = None
+    stderr: str = ""
+
+
+def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], exercise: Exercise,
+                 limits: sandbox.Limits) -> Attempt:
+    attempt, reader = Attempt(), EventReader()
+    timeouts = {spec.name: spec.timeout for spec in checks}
+    run_deadline = _clock() + exercise.hard_limit(checks)
+    check_deadline = None
+    selector = selectors.DefaultSelector()
+    selector.register(read_fd, selectors.EVENT_READ)
+    try:
+        while True:
+            deadline = min(run_deadline, check_deadline or run_deadline)
+            if not selector.select(timeout=max(0.0, deadline - _clock())):
+                attempt.stopped_because = "check" if deadline != run_deadline else "run"
+                child.request_stack_dump(limits)
+                return attempt
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                return attempt
+            for event in reader.feed(chunk):
+                if event.kind == IMPORT:
+                    attempt.importing = event.data.get("phase") == "start"
+                elif event.kind == START:
+                    attempt.running = event.check
+                    check_deadline = _clock() + timeouts.get(event.check, 0.0) + limits.check_grace_s
+                elif event.kind == RESULT:
+                    attempt.results[event.check] = event.data
+                    attempt.running, check_deadline = None, None
+    finally:
+        selector.close()
+
+
+def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec],
+                limits: sandbox.Limits) -> Attempt:
+    """Run `checks` in one fresh grading child and report what it finished."""
+    read_fd, write_fd = os.pipe()
+    args = ["-m", "grader.worker", "--exercise", exercise.id, "--submission", str(submission_dir),
+            "--checks", ",".join(spec.name for spec in checks), "--events-fd", str(write_fd)]
+    try:
+        child = sandbox.start(args, pass_fds=(write_fd,), limits=limits)
+    finally:
+        os.close(write_fd)
+    try:
+        attempt = _read_events(child, read_fd, checks, exercise, limits)
+        child.kill()
+        attempt.returncode = child.process.returncode
+        attempt.stderr = child.output_tail()[1]
+    finally:
+        os.close(read_fd)
+        child.close()
+    return attempt
+
+
+def _stack_of_student(stderr: str, student_file: Path) -> str:
+    """The student's lines in a faulthandler dump: where their code was when it was stopped."""
+    pattern = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<fn>\S+)')
+    places = []
+    for match in pattern.finditer(stderr):
+        if match["file"] == str(student_file):
+            place = f"line {match['line']} in {match['fn']}"
+            if place not in places:
+                places.append(place)
+    return "; ".join(places[:6])
+
+
+def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise, student_file: Path) -> str:
+    where = _stack_of_student(attempt.stderr, student_file)
+    at = f"\nYour code was at: {where}." if where else ""
+    if attempt.stopped_because == "check":
+        return (f"Timed out: the check did not finish within {spec.timeout:g} s and its process was "
+                f"killed.{at}\nHint: look for a thread or process that never ends, or a join or get "
+                "that waits forever.")
+    if attempt.stopped_because == "run":
+        return f"Timed out: the whole run of {exercise.id} hit its time limit and was killed.{at}"
+    code = attempt.returncode
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        return (f"Crashed: the grading process was killed by {name} while this check ran "
+                "(a crash in native code, or too much memory).")
+    return (f"Exited: your code ended the grading process (exit status {code}) while this check ran. "
+            "Do not call os._exit() or exit the interpreter from a function; return its result.")
+
+
+def _why_never_ran(attempt: Attempt) -> str:
+    last_lines = "\n".join(attempt.stderr.strip().splitlines()[-5:])
+    return (f"The check never ran: the grading process ended first (exit status {attempt.returncode})."
+            + (f"\n{last_lines}" if last_lines else ""))
+
+
+def _with_hint(result: CheckResult, spec: CheckSpec, lang: str) -> CheckResult:
+    """Add the catalog's hint under a failure that does not carry a hint of its own."""
+    hint = spec.hint.get(lang)
+    if result.status in (ERROR, FAILED) and hint and "Hint:" not in result.feedback:
+        result.feedback = f"{result.feedback}\nHint: {hint}".strip()
+    return result
+
+
+def _result(spec: CheckSpec, status: str, feedback: str, duration: float = 0.0, details: dict | None = None,
+            ) -> CheckResult:
+    return CheckResult(
+        name=spec.name, target=spec.target, status=status,
+        points=spec.points if status == PASSED else 0.0, max_points=spec.points,
+        visibility=spec.visibility, feedback=feedback, duration_s=duration, details=details or {},
+    )
+
+
+def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec],
+               limits: sandbox.Limits | None = None) -> dict[str, CheckResult]:
+    """Every check's verdict, resuming in a fresh child after a hang, crash or exit."""
+    limits = limits or sandbox.Limits()
+    student_file = submission_dir / exercise.module
+    results: dict[str, CheckResult] = {}
+    pending = list(checks)
+    while pending:
+        attempt = run_attempt(exercise, submission_dir, pending, limits)
+        for spec in pending:
+            data = attempt.results.get(spec.name)
+            if data is not None:
+                results[spec.name] = _result(spec, data["status"], data["feedback"], data["duration_s"],
+                                             data.get("details"))
+        unfinished = next((s for s in pending if s.name == attempt.running), None)
+        if unfinished is not None:
+            why = _why_unfinished(attempt, unfinished, exercise, student_file)
+            if attempt.importing:
+                why = f"While your file was being imported: {why}"
+                for spec in pending:
+                    results.setdefault(spec.name, _result(spec, ERROR, why))
+            results[unfinished.name] = _result(unfinished, ERROR, why)
+        remaining = [s for s in pending if s.name not in results]
+        if remaining and unfinished is None:
+            reason = _why_never_ran(attempt)
+            for spec in remaining:
+                results[spec.name] = _result(spec, ERROR, reason)
+            remaining = []
+        pending = remaining
+    return results
+
+
+def grade_exercise(exercise: Exercise, submission_dir: Path, include_hidden: bool = False,
+                   lang: str = "en") -> ExerciseResult:
+    """Grade one exercise of a submission; hidden checks are listed but not run unless included."""
+    to_run = [spec for spec in exercise.checks if include_hidden or not spec.hidden]
+    verdicts = run_checks(exercise, submission_dir, to_run) if to_run else {}
+    result = ExerciseResult(exercise=exercise.id, title=exercise.title.get(lang))
+    for spec in exercise.checks:
+        verdict = verdicts.get(spec.name) or _result(spec, SKIPPED, HIDDEN_FEEDBACK)
+        result.checks.append(_with_hint(verdict, spec, lang))
+    return result

@@ -1,0 +1,89 @@
+"""Finding a submission's files and importing the student's module, with messages for students.
+
+The module is imported by name from its folder (put first on `sys.path`), so that processes started
+with `spawn` or `forkserver` can import it again in the children.
+"""
+from __future__ import annotations
+
+import importlib
+import linecache
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType, TracebackType
+
+import pytest
+
+PROJECT_MARKERS = ("pyproject.toml", "README.md")
+
+
+class SubmissionImportError(Exception):
+    """The student's file could not be imported; the message says why, for the student."""
+
+
+def find_exercises_dir(start: Path) -> Path | None:
+    """The `exercises/` folder of the project containing `start`, searching upward."""
+    for folder in (start, *start.parents):
+        candidate = folder / "exercises"
+        if candidate.is_dir() and any(folder.joinpath(m).exists() for m in PROJECT_MARKERS):
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class StudentFrame:
+    """A place in the student's file."""
+
+    line: int
+    function: str
+    code: str
+
+    def describe(self) -> str:
+        where = f"line {self.line}" + (f", in {self.function}" if self.function != "<module>" else "")
+        return f"{where}: {self.code}" if self.code else where
+
+
+def student_frames(tb: TracebackType | None, student_file: str) -> list[StudentFrame]:
+    """The frames of a traceback that lie in the student's file, outermost first."""
+    frames = []
+    for summary in traceback.extract_tb(tb):
+        if summary.filename == student_file:
+            code = (summary.line or linecache.getline(summary.filename, summary.lineno or 0)).strip()
+            frames.append(StudentFrame(summary.lineno or 0, summary.name, code))
+    return frames
+
+
+def describe_exception(exc: BaseException) -> str:
+    """`ValueError: message`, or the bare type name when there is no message."""
+    message = str(exc).strip()
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _describe_import_failure(exc: BaseException, path: Path) -> str:
+    if isinstance(exc, SyntaxError) and exc.filename == str(path):
+        code = (exc.text or "").strip()
+        return (f"Your file {path.name} has a syntax error on line {exc.lineno}: {exc.msg}"
+                + (f"\n    {code}" if code else "")
+                + "\nFix it and grade again: none of its functions can be checked until it imports.")
+    if isinstance(exc, SystemExit):
+        return (f"Importing {path.name} called sys.exit({exc.code!r}). A module must not exit when it is "
+                "imported: keep top-level code to definitions.")
+    where = student_frames(exc.__traceback__, str(path))
+    at = f" at {where[-1].describe()}" if where else ""
+    return (f"Importing {path.name} raised {describe_exception(exc)}{at}. A module should only define "
+            "things when it is imported; run work inside functions.")
+
+
+def import_student_module(path: Path) -> ModuleType:
+    """Import the student's file as a top-level module named after it."""
+    folder, name = str(path.parent), path.stem
+    if sys.path[:1] != [folder]:
+        sys.path.insert(0, folder)
+    sys.modules.pop(name, None)
+    try:
+        return importlib.import_module(name)
+    except BaseException as exc:  # noqa: BLE001 - anything the student's top level raises is reported
+        if isinstance(exc, (KeyboardInterrupt, pytest.fail.Exception)):
+            raise
+        raise SubmissionImportError(_describe_import_failure(exc, path)) from None

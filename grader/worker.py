@@ -1,0 +1,56 @@
+"""Entry point of a grading child: runs one exercise's checks under pytest and exits.
+
+Started by the runner as `python -m grader.worker`, in its own session, with the event pipe's file
+descriptor inherited. It never returns to the caller: it ends with `os._exit`, so threads the student
+left running cannot keep it alive once the checks are done.
+"""
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import os
+import signal
+import sys
+
+import pytest
+
+from grader.catalog import CHECKS_DIR
+
+STACK_DUMP_SIGNAL = signal.SIGUSR1
+
+
+def pytest_args(exercise_id: str, submission: str, checks: list[str], events_fd: int) -> list[str]:
+    """The pytest command line for one run, isolated from any pytest configuration of the student."""
+    return [
+        str(CHECKS_DIR / f"{exercise_id}.py"),
+        "-c", str(CHECKS_DIR.parent / "pytest.ini"),
+        "--rootdir", str(CHECKS_DIR),
+        "--noconftest",
+        "-p", "no:cacheprovider",
+        "-p", "pytest_timeout",
+        "-p", "grader.plugin",
+        "-q", "--no-header", "-rN", "--tb=no",
+        "--grader-exercise", exercise_id,
+        "--grader-submission", submission,
+        "--grader-events-fd", str(events_fd),
+        "--grader-checks", ",".join(checks),
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m grader.worker")
+    parser.add_argument("--exercise", required=True)
+    parser.add_argument("--submission", required=True)
+    parser.add_argument("--checks", default="")
+    parser.add_argument("--events-fd", type=int, required=True)
+    args = parser.parse_args(argv)
+    faulthandler.register(STACK_DUMP_SIGNAL, all_threads=True)
+    checks = [name for name in args.checks.split(",") if name]
+    code = pytest.main(pytest_args(args.exercise, args.submission, checks, args.events_fd))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(code))
+
+
+if __name__ == "__main__":
+    main()
