@@ -1,0 +1,74 @@
+"""Exercise 4 — LIST in a process.
+
+Seed: "Запустите код. Объясните почему так происходит (LIST)." ("Run the code. Explain why this
+happens (LIST).")
+
+Run the puzzle below by hand: start five ``multiprocessing.Process(target=worker)``, start them, join
+them, then look at ``LIST``::
+
+    processes = [multiprocessing.Process(target=worker) for _ in range(5)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join()
+    LIST  # -> []
+
+Question — why does ``LIST`` stay ``[]``? Set ``ANSWER_LIST`` to one lowercase letter:
+
+    a) the children crash before they append;
+    b) the parent clears ``LIST`` when it joins the children;
+    c) each process has its own memory: the children append to their own copies of ``LIST``, never
+       the parent's;
+    d) ``LIST`` must be declared ``global`` inside ``worker``.
+
+Then fix the puzzle with "Общение между процессами" (communication between processes) and
+"Использование очереди" (using a queue): ``collect_items`` and ``rand_strings`` below.
+
+Rules for every function: do no work at import time; a function handed to a process must be a
+module-level function (so it works under the ``fork``, ``forkserver`` and ``spawn`` start methods);
+when a function returns, every child process it started has been joined.
+"""
+
+ANSWER_LIST = None
+
+# The seed's puzzle, kept as it is: run it yourself (see the module docstring).
+LIST = []
+
+
+def worker():
+    LIST.append('item')
+
+
+def collect_items(n_processes=5):
+    """Fix the puzzle: return the ``n_processes`` items the children send back.
+
+    Start ``n_processes`` child processes (``multiprocessing.Process``); each sends the string
+    ``'item'`` back to the parent through a ``multiprocessing.Queue`` (a ``Pipe`` or a ``Manager``
+    list also work). Return the list of the ``n_processes`` items received, e.g.
+    ``collect_items(3) == ['item', 'item', 'item']``.
+
+    Join every child before returning. ``n_processes`` below 1 raises ``ValueError`` with a message
+    that names ``n_processes``.
+    """
+    raise NotImplementedError
+
+
+def rand_strings(count=4, length=5):
+    """Return ``count`` random strings of ``length`` characters, each made by its own child process.
+
+    Follow the seed's ``rand_string`` with an output queue: start one child process per string; each
+    child makes a random string of ``length`` characters from ASCII letters and digits
+    (``string.ascii_letters + string.digits``) and puts it on a ``multiprocessing.Queue``; the parent
+    returns the ``count`` strings.
+
+    - The strings differ from each other: a child must not reuse the parent's random state (a
+      module-level ``random.seed(123)`` as in the seed gives every spawned child the same state, so
+      seed a fresh generator inside the child, e.g. ``random.Random()``).
+    - It must not deadlock for long strings (``length=1_000_000``): a child cannot finish until its
+      data has left the queue's pipe, so take the ``count`` results off the queue BEFORE joining the
+      children (the seed joins first — find out why that can hang).
+    - Join every child before returning.
+    - ``count`` below 1 raises ``ValueError`` naming ``count``; a negative ``length`` raises
+      ``ValueError`` naming ``length``. ``length=0`` gives empty strings.
+    """
+    raise NotImplementedError
