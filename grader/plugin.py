@@ -6,6 +6,7 @@ the student's module, and reports every check as an event the moment it ends (`g
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from grader.catalog import CheckSpec, Exercise, load_exercise, CHECKS_DIR
 from grader.events import IMPORT, RESULT, START, Event, EventWriter
 from grader.feedback import Feedback
-from grader.report import ERROR, PASSED, SKIPPED
+from grader.report import ERROR, FAILED, PASSED, SKIPPED
 from grader.submission import SubmissionImportError, import_student_module
 from grader.verdict import Verdict, classify
 
@@ -33,6 +34,44 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(GraderSession(config), "grader-session")
 
 
+class CheckOutcome:
+    """The combined verdict of a check's pytest items (one per parameter, such as a start method):
+    the check passes only if every item passes."""
+
+    def __init__(self) -> None:
+        self.verdicts: list[tuple[str, Verdict]] = []
+        self.notes: list[str] = []
+        self.details: dict = {}
+        self.duration = 0.0
+
+    def add(self, item: pytest.Item, verdict: Verdict, duration: float) -> None:
+        callspec = getattr(item, "callspec", None)
+        self.verdicts.append((callspec.id if callspec else "", verdict))
+        self.notes += [value for key, value in item.user_properties if key == "info"]
+        self.details.update(value for key, value in item.user_properties if key == "details")
+        self.duration += duration
+
+    def status(self) -> str:
+        for status in (ERROR, FAILED, SKIPPED):
+            if any(v.status == status for _, v in self.verdicts):
+                return status
+        return PASSED
+
+    def to_data(self) -> dict:
+        status = self.status()
+        failing = [(label, v.feedback) for label, v in self.verdicts if v.status == status and v.feedback]
+        if len({feedback for _, feedback in failing}) == 1:
+            texts = [failing[0][1]]
+        else:
+            texts = [f"[{label}] {feedback}" if label else feedback for label, feedback in failing]
+        return {
+            "status": status,
+            "feedback": "\n".join(filter(None, [*texts, *self.notes])),
+            "duration_s": round(self.duration, 3),
+            "details": self.details,
+        }
+
+
 class GraderSession:
     """State of one grading run: the exercise, the submission and the event stream."""
 
@@ -44,6 +83,8 @@ class GraderSession:
         wanted = config.getoption("grader_checks")
         self.wanted = set(wanted.split(",")) if wanted else None
         self.verdicts: dict[str, Verdict] = {}
+        self.outcomes: dict[str, CheckOutcome] = {}
+        self.items_left: Counter[str] = Counter()
         config.stash[SESSION_KEY] = self
 
     def send(self, event: Event) -> None:
@@ -64,6 +105,7 @@ class GraderSession:
                 deselected.append(item)
                 continue
             item.add_marker(pytest.mark.timeout(spec.timeout))
+            self.items_left[spec.name] += 1
             selected.append(item)
         if deselected:
             config.hook.pytest_deselected(items=deselected)
@@ -76,15 +118,11 @@ class GraderSession:
         started = _clock()
         yield
         verdict = self.verdicts.pop(item.nodeid, Verdict(ERROR, "The check did not report a verdict."))
-        notes = [value for key, value in item.user_properties if key == "info"]
-        details = dict(value for key, value in item.user_properties if key == "details")
-        feedback = "\n".join(filter(None, [verdict.feedback, *notes]))
-        self.send(Event(RESULT, spec.name, {
-            "status": verdict.status,
-            "feedback": feedback,
-            "duration_s": round(_clock() - started, 3),
-            "details": details,
-        }))
+        outcome = self.outcomes.setdefault(spec.name, CheckOutcome())
+        outcome.add(item, verdict, _clock() - started)
+        self.items_left[spec.name] -= 1
+        if self.items_left[spec.name] == 0:
+            self.send(Event(RESULT, spec.name, outcome.to_data()))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
