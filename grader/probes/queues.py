@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -16,9 +17,15 @@ class QueueLog:
 
     put_into: set[int] = field(default_factory=set)
     joined: set[int] = field(default_factory=set)
+    # Queue identity -> idents of the threads that put items on it.
+    putters: dict[int, set[int]] = field(default_factory=dict)
 
     def used_but_not_joined(self) -> set[int]:
         return self.put_into - self.joined
+
+    def threads_that_put(self) -> set[int]:
+        """Idents of every thread that put an item on any queue."""
+        return set().union(*self.putters.values())
 
 
 @contextmanager
@@ -28,6 +35,7 @@ def watch_queues() -> Iterator[QueueLog]:
 
     def put(self, item, block=True, timeout=None):
         log.put_into.add(id(self))
+        log.putters.setdefault(id(self), set()).add(threading.get_ident())
         return _ORIGINAL_PUT(self, item, block, timeout)
 
     def join(self):
