@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from grader.catalog import Exercise, load_catalog, resolve
+from grader.catalog import CatalogError, Exercise, load_catalog, resolve
 from grader.report import Report
 from grader.runner import grade_exercise
 from grader.submission import find_exercises_dir
@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         return run(sys.argv[1:] if argv is None else argv)
     except UsageError as problem:
         print(f"grade: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except CatalogError as problem:
+        print(f"grade: the grader's exercise catalog is broken, please report it: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("grade: interrupted", file=sys.stderr)

@@ -88,16 +88,20 @@ def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec
     return attempt
 
 
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<fn>\S+)')
+
+
 def _stack_of_student(stderr: str, student_file: Path) -> str:
-    """The student's lines in a faulthandler dump: where their code was when it was stopped."""
-    pattern = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<fn>\S+)')
-    places = []
-    for match in pattern.finditer(stderr):
-        if match["file"] == str(student_file):
-            place = f"line {match['line']} in {match['fn']}"
-            if place not in places:
-                places.append(place)
-    return "; ".join(places[:6])
+    """Where the student's code was in the main thread of a faulthandler dump, innermost first."""
+    blocks = re.split(r"\n(?=(?:Current thread|Thread) 0x)", stderr)
+    main = [block for block in blocks if block.lstrip().startswith("Current thread")]
+    places = [f"line {m['line']} in {m['fn']}" for m in _FRAME.finditer(main[-1] if main else "")
+              if m["file"] == str(student_file)]
+    others = sum(1 for block in blocks if block.lstrip().startswith("Thread 0x") and str(student_file) in block)
+    text = "; called from ".join(places[:4])
+    if others:
+        text += f" ({others} other thread{'s' if others > 1 else ''} also in your code)"
+    return text
 
 
 def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise, student_file: Path) -> str:

@@ -44,7 +44,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checks", default="")
     parser.add_argument("--events-fd", type=int, required=True)
     args = parser.parse_args(argv)
-    faulthandler.register(STACK_DUMP_SIGNAL, all_threads=True)
+    # pytest's capture replaces fd 2 while a check runs: the dump goes to a copy of the real stderr,
+    # which the runner reads after killing a hung child.
+    dump_file = os.fdopen(os.dup(2), "w")
+    faulthandler.register(STACK_DUMP_SIGNAL, file=dump_file, all_threads=True)
     checks = [name for name in args.checks.split(",") if name]
     code = pytest.main(pytest_args(args.exercise, args.submission, checks, args.events_fd))
     sys.stdout.flush()

@@ -15,7 +15,7 @@ from grader.feedback import check, fail
 from grader.probes.locks import LockRegistry
 from grader.probes.observe import Observation, observe_call
 from grader.probes.queues import watch_queues
-from grader.probes.threads import target_mistake_feedback, watch_threads
+from grader.probes.threads import target_mistake_feedback
 from grader.probes.tracing import Preemption
 from grader.questions import check_answer
 from grader.validation import check_rejects
@@ -34,9 +34,9 @@ def import_instruments(student_file) -> LockRegistry:
 @pytest.fixture
 def observe(student_file, import_instruments):
     """Call a student's function under the thread, lock and bytecode probes."""
-    def run(function, *args, preemption=None):
+    def run(function, *args, preemption=None, leave_running=False):
         return observe_call(function, *args, student_file=str(student_file), preemption=preemption,
-                            locks=import_instruments)
+                            locks=import_instruments, leave_running=leave_running)
     return run
 
 
@@ -64,7 +64,7 @@ def test_answer_race_explains_the_lost_update(target, check_spec):
 
 def test_count_with_lock_returns_every_increment(target, observe, thresholds):
     for n_threads, increments in thresholds["plain_sizes"]:
-        got = target(n_threads, increments)
+        got = observe(target, n_threads, increments).result
         check(got == n_threads * increments,
               f"count_with_lock({n_threads}, {increments}) returned {got!r}.",
               f"{n_threads * increments} ({n_threads} threads x {increments} increments)")
@@ -161,9 +161,9 @@ def test_count_with_lock_rejects_n_threads_below_one(target):
     check_rejects(target, "n_threads", n_threads=-3, increments=1)
 
 
-def test_count_with_queue_returns_n_threads(target, thresholds, capsys):
+def test_count_with_queue_returns_n_threads(target, observe, thresholds, capsys):
     for n_threads in thresholds["sizes"]:
-        got = target(n_threads)
+        got = observe(target, n_threads).result
         check(got == n_threads, f"count_with_queue({n_threads}) returned {got!r}.", f"{n_threads}")
 
 
@@ -176,7 +176,9 @@ def test_count_with_queue_prints_1_to_n_in_order(target, observe, thresholds, ca
         expected = [str(i) for i in range(1, n_threads + 1)]
         for attempt in range(thresholds["preempted_attempts"]):
             capsys.readouterr()
-            observe(target, n_threads, preemption=Preemption(seed=attempt) if attempt else None)
+            stalls = Preemption(long_pause_chance=thresholds["stall_chance"],
+                                long_pause_s=thresholds["stall_s"], seed=attempt)
+            observe(target, n_threads, preemption=stalls if attempt else None)
             printed = _printed_lines(capsys)
             if printed == expected:
                 continue
@@ -191,9 +193,9 @@ def test_count_with_queue_prints_1_to_n_in_order(target, observe, thresholds, ca
                  "queue; the calculator alone updates the counter. Nothing else prints.")
 
 
-def test_count_with_queue_joins_both_queues(target, capsys):
+def test_count_with_queue_joins_both_queues(target, observe, capsys):
     with watch_queues() as queues:
-        target(5)
+        observe(target, 5)
     check(len(queues.joined) >= 2,
           f"count_with_queue(5) waited with join() on {len(queues.joined)} queue(s).",
           "join() on both the calculation queue and the printing queue")
@@ -202,9 +204,8 @@ def test_count_with_queue_joins_both_queues(target, capsys):
           "every queue you put work on joined before returning")
 
 
-def test_count_with_queue_workers_are_daemons(target, capsys):
-    with watch_threads() as threads:
-        target(4)
+def test_count_with_queue_workers_are_daemons(target, observe, capsys):
+    threads = observe(target, 4).threads
     mistake = target_mistake_feedback(threads)
     if mistake:
         fail(f"count_with_queue(4): {mistake}")
@@ -221,12 +222,13 @@ def test_count_with_queue_workers_are_daemons(target, capsys):
           "only daemon threads left waiting on their queues")
 
 
-def test_count_with_queue_does_not_busy_wait(target, thresholds, capsys):
-    target(5)
+def test_count_with_queue_does_not_busy_wait(target, observe, thresholds, capsys):
+    seen = observe(target, 5, leave_running=True)
     window = thresholds["window_s"]
     before = _cpu_clock()
     _wait(window)
     busy = (_cpu_clock() - before) / window
+    seen.freeze_leftovers()
     check(busy <= thresholds["max_busy_fraction"],
           f"After count_with_queue returned, its threads kept the CPU {busy:.0%} busy while waiting "
           "for work that never comes.",

@@ -1,13 +1,17 @@
 """One call of a student's function under every thread probe at once."""
 from __future__ import annotations
 
-from contextlib import ExitStack, nullcontext
+import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
 from grader.probes.locks import LockLog, LockRegistry
-from grader.probes.threads import ThreadLog, watch_threads
+from grader.probes.threads import StartedThread, ThreadLog, watch_threads
 from grader.probes.tracing import Preemption, StudentTracer, TraceLog, no_locks
+
+
+_clock = time.monotonic
 
 
 @dataclass
@@ -18,16 +22,41 @@ class Observation:
     threads: ThreadLog
     trace: TraceLog
     locks: LockLog | None
+    freeze_leftovers: Callable[[], None]
+
+
+SETTLE_TIMEOUT_S = 2.0
+
+
+def _settle(leftovers: list[StartedThread]) -> None:
+    """Let the non-daemon threads a call left running finish, so that what they do is still seen.
+
+    Joined with the original `Thread.join`, after the thread watch has ended: the grader's waiting
+    must not count as the student's join.
+    """
+    deadline = _clock() + SETTLE_TIMEOUT_S
+    for started in leftovers:
+        if not started.daemon:
+            started.thread.join(max(0.0, deadline - _clock()))
 
 
 def observe_call(function: Callable, *args, student_file: str, preemption: Preemption | None = None,
-                 locks: LockRegistry | None = None, **kwargs) -> Observation:
+                 locks: LockRegistry | None = None, leave_running: bool = False, **kwargs) -> Observation:
     """Call `function(*args, **kwargs)` while watching threads, tracing the student's bytecode and
-    recording lock use; exceptions from the call propagate after every probe is removed."""
-    with ExitStack() as stack:
-        thread_log = stack.enter_context(watch_threads())
-        lock_log = stack.enter_context(locks.recording() if locks else nullcontext())
-        tracer = StudentTracer(student_file, preemption, locks.held if locks else no_locks)
-        trace_log = stack.enter_context(tracer)
-        result = function(*args, **kwargs)
-    return Observation(result, thread_log, trace_log, lock_log)
+    recording lock use; exceptions from the call propagate after every probe is removed.
+
+    Non-daemon threads the call left running are given a moment to finish while still traced. Then
+    every thread of the call is frozen when it next runs the student's code, unless `leave_running`
+    is set (the caller then freezes them with `Observation.freeze_leftovers` once it has looked)."""
+    tracer = StudentTracer(student_file, preemption, locks.held if locks else no_locks)
+    try:
+        with tracer as trace_log, (locks.recording() if locks else nullcontext()) as lock_log:
+            with watch_threads() as thread_log:
+                result = function(*args, **kwargs)
+            _settle(thread_log.alive_at_return)
+    except BaseException:
+        tracer.freeze_leftovers()
+        raise
+    if not leave_running:
+        tracer.freeze_leftovers()
+    return Observation(result, thread_log, trace_log, lock_log, tracer.freeze_leftovers)

@@ -25,9 +25,15 @@ SHARED_STORES = ("STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR")
 
 @dataclass(frozen=True)
 class Preemption:
-    """How hard to shake the scheduler: a random pause after each bytecode in worker threads."""
+    """How hard to shake the scheduler: a random pause after each bytecode in worker threads.
+
+    Most pauses are short; now and then one is long, so that a thread can fall far behind the
+    others, as it does when the operating system deschedules it: that is what exposes ordering bugs.
+    """
 
     max_pause_s: float = 2e-4
+    long_pause_s: float = 3e-3
+    long_pause_chance: float = 0.05
     start_pause_s: float = 2e-3
     seed: int | None = None
 
@@ -54,6 +60,11 @@ class TraceLog:
     caller: int
     stores: list[Store] = field(default_factory=list)
     threads_running_student_code: set[int] = field(default_factory=set)
+    thread_objects_running_student_code: set[threading.Thread] = field(default_factory=set)
+
+    def ran_student_code(self, thread: threading.Thread) -> bool:
+        """Whether `thread` executed any of the student's code (identity, not a reusable ident)."""
+        return thread in self.thread_objects_running_student_code
 
     def busiest_key(self) -> tuple[str, str] | None:
         """The shared name written most often: for a counter exercise, the counter."""
@@ -69,6 +80,10 @@ def no_locks(thread: int) -> frozenset[int]:
     return frozenset()
 
 
+def _park_forever() -> None:
+    threading.Event().wait()
+
+
 class StudentTracer:
     """A context manager tracing the student's file in the calling thread and every new thread."""
 
@@ -81,6 +96,7 @@ class StudentTracer:
         self._random = random.Random(preemption.seed if preemption else None)
         self._instructions: dict[CodeType, dict[int, dis.Instruction]] = {}
         self._active = False
+        self._frozen = False
 
     def _instruction(self, frame: FrameType) -> dis.Instruction | None:
         table = self._instructions.get(frame.f_code)
@@ -90,25 +106,36 @@ class StudentTracer:
         return table.get(frame.f_lasti)
 
     def _on_opcode(self, frame: FrameType, event: str, arg):
+        me = threading.get_ident()
         if not self._active:
-            return None
+            self._park_if_frozen(me)
+            return self._on_opcode
         if event != "opcode":
             return self._on_opcode
-        me = threading.get_ident()
         instruction = self._instruction(frame)
         if instruction is not None and instruction.opname in SHARED_STORES:
             name = instruction.argval if isinstance(instruction.argval, str) else ""
             self.log.stores.append(Store(me, instruction.opname, name, frame.f_lineno, self.held_locks(me)))
         if self.preemption is not None and me != self.log.caller:
-            _sleep(self._random.uniform(0.0, self.preemption.max_pause_s))
+            _sleep(self._pause(self.preemption))
         return self._on_opcode
 
+    def _pause(self, preemption: Preemption) -> float:
+        if self._random.random() < preemption.long_pause_chance:
+            return self._random.uniform(0.0, preemption.long_pause_s)
+        return self._random.uniform(0.0, preemption.max_pause_s)
+
     def _on_call(self, frame: FrameType, event: str, arg):
-        if not self._active or frame.f_code.co_filename != self.student_file:
+        if frame.f_code.co_filename != self.student_file:
             return None
         me = threading.get_ident()
-        if me != self.log.caller and me not in self.log.threads_running_student_code:
+        if not self._active:
+            self._park_if_frozen(me)
+            return None
+        current = threading.current_thread()
+        if me != self.log.caller and current not in self.log.thread_objects_running_student_code:
             self.log.threads_running_student_code.add(me)
+            self.log.thread_objects_running_student_code.add(current)
             if self.preemption is not None:
                 _sleep(self.preemption.start_pause_s)
         frame.f_trace_opcodes = True
@@ -125,3 +152,17 @@ class StudentTracer:
         sys.settrace(None)
         threading.settrace(None)
         self._active = False
+
+    def _park_if_frozen(self, me: int) -> None:
+        # A thread holding one of the student's locks is let run until it releases it; parked
+        # there, it would deadlock every later call that takes the same lock.
+        if self._frozen and me != self.log.caller and not self.held_locks(me):
+            _park_forever()
+
+    def freeze_leftovers(self) -> None:
+        """Stop for good every thread of the call that runs the student's code again.
+
+        Threads a call leaves behind (a daemon polling its queue, a worker never joined) would
+        otherwise compete for the interpreter with every later check of the run.
+        """
+        self._frozen = True

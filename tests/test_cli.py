@@ -1,0 +1,85 @@
+"""The `grade` command end to end: reference solutions, stubs, usage errors, report formats."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ROOT, run_grade
+
+CHECK_KEYS = {"name", "target", "status", "points", "max_points", "visibility", "feedback", "duration_s",
+              "details"}
+
+
+def test_reference_solution_earns_full_marks_in_json():
+    graded = run_grade("1", "--path", "solutions", "--format", "json", "--include-hidden")
+    assert graded.exit_code == 0, graded.stdout + graded.stderr
+    report = graded.report
+    assert report["score"] == report["max_score"] > 0
+    assert all(c["status"] == "passed" for c in report["exercises"][0]["checks"])
+
+
+def test_json_report_has_the_documented_shape():
+    report = run_grade("exercise1", "--path", "solutions", "--format", "json").report
+    assert set(report) == {"score", "max_score", "exercises"}
+    exercise = report["exercises"][0]
+    assert set(exercise) == {"exercise", "title", "score", "max_score", "checks"}
+    assert exercise["exercise"] == "exercise1"
+    for check in exercise["checks"]:
+        assert set(check) == CHECK_KEYS
+        assert check["status"] in {"passed", "failed", "error", "skipped"}
+    targets = {c["target"] for c in exercise["checks"]}
+    assert {"ANSWER_RACE", "count_with_lock", "count_with_queue"} <= targets
+
+
+def test_hidden_checks_are_listed_but_neither_run_nor_counted():
+    local = run_grade("1", "--path", "solutions", "--format", "json").report["exercises"][0]
+    hidden = [c for c in local["checks"] if c["visibility"] == "hidden"]
+    assert hidden and all(c["status"] == "skipped" for c in hidden)
+    assert all("graded after submission" in c["feedback"] for c in hidden)
+    visible_points = sum(c["max_points"] for c in local["checks"] if c["visibility"] == "visible")
+    assert local["max_score"] == visible_points
+
+
+def test_stub_scores_zero_with_exit_1_and_no_traceback():
+    graded = run_grade("1", cwd=ROOT / "exercises")
+    assert graded.exit_code == 1
+    assert "Total: 0/" in graded.stdout
+    assert "Not implemented yet: count_with_lock" in graded.stdout
+    assert "Not answered yet: ANSWER_RACE" in graded.stdout
+    assert "Traceback" not in graded.stdout + graded.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["exercise9"], "unknown exercise 'exercise9'"),
+    (["1", "--path", "/nonexistent/folder"], "no such folder"),
+    (["--format", "xml"], "invalid choice"),
+])
+def test_usage_errors_exit_2_with_one_line(args, message):
+    graded = run_grade(*args)
+    assert graded.exit_code == 2
+    assert graded.stdout == ""
+    assert message in graded.stderr and len(graded.stderr.strip().splitlines()) == 1
+
+
+def test_folder_without_the_exercise_file_is_a_usage_error(tmp_path):
+    graded = run_grade("1", "--path", str(tmp_path))
+    assert graded.exit_code == 2
+    assert "no file exercise1_counter_race.py" in graded.stderr
+
+
+def test_empty_folder_graded_whole_is_a_usage_error(tmp_path):
+    graded = run_grade("--path", str(tmp_path))
+    assert graded.exit_code == 2 and "no exercise file" in graded.stderr
+
+
+def test_no_project_found_is_a_usage_error(tmp_path):
+    graded = run_grade("1", cwd=tmp_path)
+    assert graded.exit_code == 2 and "--path" in graded.stderr
+
+
+def test_output_file_receives_the_report(tmp_path):
+    target = tmp_path / "report.json"
+    graded = run_grade("1", "--path", "solutions", "--format", "json", "--output", str(target))
+    assert graded.exit_code == 0 and graded.stdout == ""
+    assert json.loads(target.read_text())["score"] > 0
