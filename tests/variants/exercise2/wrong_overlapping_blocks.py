@@ -1,0 +1,25 @@
+"""Wrong: inclusive block ends, so the first element of every following block is counted twice."""
+# expect-fail: test_sum_counts_every_element_exactly_once, test_sum_handles_empty_input_one_element_and_more_threads_than_elements, test_sum_of_floats_is_within_a_tight_tolerance
+import math
+import queue
+import threading
+
+ANSWER_GIL = "a"
+
+
+def job(arr, start, end, q):
+    q.put(sum(arr[start:end + 1]))
+
+
+def sum_using_threads(arr, thread_count):
+    if thread_count < 1:
+        raise ValueError("thread_count must be at least 1")
+    q = queue.Queue()
+    size = math.ceil(len(arr) / thread_count)
+    threads = [threading.Thread(target=job, args=(arr, i * size, (i + 1) * size, q))
+               for i in range(thread_count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(q.get() for _ in threads)

@@ -1,0 +1,37 @@
+"""Wrong: raises a URL's error as soon as its thread is joined, while later threads still run."""
+# expect-fail: test_fetch_concurrent_raises_only_after_every_request_has_finished
+import threading
+import urllib.request
+
+
+def read_url(url, timeout=10.0):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read()
+
+
+def fetch_sequential(urls):
+    return [read_url(url) for url in urls]
+
+
+def fetch_concurrent(urls, max_workers=None):
+    if max_workers is not None and max_workers < 1:
+        raise ValueError("max_workers must be at least 1")
+    bodies = [None] * len(urls)
+    errors = [None] * len(urls)
+    slots = threading.Semaphore(max_workers or len(urls) or 1)
+
+    def job(i, url):
+        with slots:
+            try:
+                bodies[i] = read_url(url)
+            except Exception as e:
+                errors[i] = e
+
+    threads = [threading.Thread(target=job, args=(i, url)) for i, url in enumerate(urls)]
+    for t in threads:
+        t.start()
+    for i, t in enumerate(threads):
+        t.join()
+        if errors[i] is not None:
+            raise errors[i]
+    return bodies
