@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
+import threading
 import time
 
 from grader.feedback import check, fail, info
@@ -167,7 +168,7 @@ def test_each_partial_sum_is_computed_in_a_started_thread(target, thresholds, st
             fail(f"{call}: {mistake} So the partial sums were computed by the calling thread while it "
                  "was creating the threads, and the threads did nothing.",
                  "each partial sum computed inside its thread")
-        idle = [s for s in started if s.thread.ident not in seen.trace.threads_running_student_code]
+        idle = [s for s in started if not seen.trace.ran_student_code(s.thread)]
         check(not idle,
               f"{call}: {len(idle)} of the {len(started)} threads ran none of your code: their target "
               f"was `{_target_name(idle[0].target) if idle else ''}`, so the partial sums were computed "
@@ -188,8 +189,9 @@ def test_partial_sums_come_back_through_a_queue(target, thresholds):
               "(a list, a dict, a global variable, an attribute of the thread).",
               "each thread putting its partial sum on a queue.Queue, as the exercise asks")
         putters = queues.threads_that_put()
-        silent = [s for s in threads.started if s.thread.ident not in putters]
-        by_caller = " The calling thread put the items itself." if threads.caller in putters else ""
+        silent = [s for s in threads.started if s.thread not in putters]
+        by_caller = (" The calling thread put the items itself."
+                     if threading.current_thread() in putters else "")
         check(not silent,
               f"{call}: {len(silent)} of the {len(threads.started)} threads put nothing on a queue."
               + by_caller,

@@ -17,14 +17,14 @@ class QueueLog:
 
     put_into: set[int] = field(default_factory=set)
     joined: set[int] = field(default_factory=set)
-    # Queue identity -> idents of the threads that put items on it.
-    putters: dict[int, set[int]] = field(default_factory=dict)
+    # Queue identity -> the threads that put items on it (objects: an ident can be reused).
+    putters: dict[int, set[threading.Thread]] = field(default_factory=dict)
 
     def used_but_not_joined(self) -> set[int]:
         return self.put_into - self.joined
 
-    def threads_that_put(self) -> set[int]:
-        """Idents of every thread that put an item on any queue."""
+    def threads_that_put(self) -> set[threading.Thread]:
+        """Every thread that put an item on any queue."""
         return set().union(*self.putters.values())
 
 
@@ -35,7 +35,7 @@ def watch_queues() -> Iterator[QueueLog]:
 
     def put(self, item, block=True, timeout=None):
         log.put_into.add(id(self))
-        log.putters.setdefault(id(self), set()).add(threading.get_ident())
+        log.putters.setdefault(id(self), set()).add(threading.current_thread())
         return _ORIGINAL_PUT(self, item, block, timeout)
 
     def join(self):
