@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
-STATUSES = (PASSED, FAILED, ERROR, SKIPPED)
 
 
 @dataclass

@@ -82,7 +82,6 @@ def child_environment() -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-        "PYTHONHASHSEED": "0",
     })
     env.pop("PYTHONSTARTUP", None)
     return env

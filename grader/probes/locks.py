@@ -102,18 +102,13 @@ class LockRegistry:
         return make
 
     def install(self) -> None:
-        """Replace the `threading` lock factories (idempotent)."""
+        """Replace the `threading` lock factories for the rest of the grading process (idempotent)."""
         if self._originals:
             return
         for name in FACTORY_NAMES:
             original = getattr(threading, name)
             self._originals[name] = original
             setattr(threading, name, self._factory(name, original))
-
-    def uninstall(self) -> None:
-        for name, original in self._originals.items():
-            setattr(threading, name, original)
-        self._originals.clear()
 
     def record(self, acquisition: Acquisition) -> None:
         if self._log is not None:
