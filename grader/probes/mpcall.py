@@ -1,0 +1,138 @@
+"""Calling a student's multiprocessing function under watch, and cleaning up whatever it leaves.
+
+`call_watched` runs one call with the process, pool and /proc probes installed and returns what they
+saw. Whatever happens (a return, an exception, the check's timeout), the children and pools the call
+left behind are recorded first and then ended, so the next check starts from a clean machine. A
+timeout gets a note naming the children that were still alive and, when the main thread was waiting in
+`Process.join()`, the "joining processes that use queues" pitfall. An error raised under the `spawn`
+start method gets an explanation of what spawn does differently.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from grader.feedback import fail, info
+from grader.probes import processes as proc
+from grader.probes.mprocs import ProcessLog, watch_processes
+from grader.probes.pools import PoolLog, finish_pools, watch_pools
+from grader.submission import describe_exception, student_frames
+
+_perf = time.perf_counter
+_JOIN_AFTER_KILL_S = 5.0
+
+SPAWN_EXPLAINED = (
+    "Under the `spawn` start method (the default on macOS and Windows; Python 3.14 makes `forkserver`, "
+    "which behaves the same way here, the default on Linux) a child does not get a copy of the parent: "
+    "it starts a fresh interpreter, imports your module by name and receives its target and arguments "
+    "pickled. So the target must be a module-level function (no lambda, no nested function), your "
+    "module must do no work at import time, and globals the parent set while running are not there "
+    "in the child: pass everything the child needs as arguments.")
+
+JOIN_BEFORE_DRAIN = (
+    "The main thread was waiting in Process.join() for a child that never finished. A child that has "
+    "put data on a multiprocessing.Queue cannot exit until that data has been read from the queue's "
+    "pipe, so joining it before taking its results off the queue deadlocks once the data outgrows the "
+    "pipe's buffer (the multiprocessing docs' programming guideline \"Joining processes that use "
+    "queues\"). Take the results off the queue first, then join.")
+
+
+@dataclass
+class WatchedCall:
+    """What one watched call returned and did."""
+
+    description: str
+    before: set[int] = field(default_factory=set)
+    result: object = None
+    wall_seconds: float = 0.0
+    processes: ProcessLog | None = None
+    pools: PoolLog = field(default_factory=PoolLog)
+    left: proc.Leftovers = field(default_factory=proc.Leftovers)
+    leftover_lines: list[str] = field(default_factory=list)
+    exit_codes: list[int | None] = field(default_factory=list)
+
+    def record_leftovers(self) -> None:
+        """Note what the call left behind, before anything (our clean-up included) can reap it."""
+        self.left = proc.leftovers(self.before)
+        self.leftover_lines = self.left.descriptions()
+        self.exit_codes = self.processes.exit_codes() if self.processes else []
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout")
+
+
+def _looks_like_pickling(exc: BaseException) -> bool:
+    return isinstance(exc, pickle.PicklingError) or "pickle" in str(exc).lower()
+
+
+def _timeout_note(call: WatchedCall) -> str:
+    alive = call.leftover_lines
+    lines = [f"While the grader waited for {call.description}:"]
+    if alive:
+        lines.append("child processes still running (the grader killed them): " + "; ".join(alive[:6]))
+    crashed = [code for code in call.exit_codes if code not in (0, None)]
+    if crashed:
+        lines.append(f"{len(crashed)} child process(es) had already died with exit code(s) "
+                     f"{sorted(set(crashed))}: a result they should have sent never came.")
+        if multiprocessing.get_start_method() == "spawn":
+            lines.append(SPAWN_EXPLAINED)
+    if call.processes.interrupted_in_join and alive:
+        lines.append(JOIN_BEFORE_DRAIN)
+    return "\n".join(lines)
+
+
+def _spawn_feedback(call: WatchedCall, exc: BaseException, student_file: str) -> None:
+    __tracebackhide__ = True
+    frames = student_frames(exc.__traceback__, student_file)
+    where = f" at {frames[-1].describe()}" if frames else ""
+    fail(f"{call.description} raised {describe_exception(exc)}{where} under the `spawn` start method.",
+         "the same result under every start method", SPAWN_EXPLAINED)
+
+
+def call_watched(request, student_file: str, description: str, function: Callable, *args,
+                 **kwargs) -> WatchedCall:
+    """Call `function(*args, **kwargs)` under the probes; return what it returned and did.
+
+    The leftovers are counted the moment the call returns, before anything could reap them; then
+    leaked pools are terminated and leftover processes killed.
+    """
+    __tracebackhide__ = True
+    call = WatchedCall(description, before=proc.descendant_pids())
+    started = _perf()
+    try:
+        with watch_processes() as proc_log, watch_pools() as pool_log:
+            call.processes, call.pools = proc_log, pool_log
+            call.result = function(*args, **kwargs)
+            call.wall_seconds = _perf() - started
+            call.record_leftovers()
+    except BaseException as exc:
+        call.record_leftovers()
+        note = _timeout_note(call) if _is_timeout(exc) else ""
+        _clean_up(call)
+        if note:
+            info(request, note)
+        elif (isinstance(exc, Exception) and multiprocessing.get_start_method() == "spawn"
+              and _looks_like_pickling(exc)):
+            _spawn_feedback(call, exc, student_file)
+        raise
+    _clean_up(call)
+    return call
+
+
+def _clean_up(call: WatchedCall) -> None:
+    finish_pools(call.pools)
+    stray = call.left.alive | call.left.zombies
+    # Through their Process objects first, so multiprocessing's own bookkeeping learns they ended.
+    for started in call.processes.started if call.processes else []:
+        if started.process.pid in stray:
+            started.process.kill()
+            started.process.join(_JOIN_AFTER_KILL_S)
+    still_there = proc.leftovers(call.before)
+    if not still_there.clean:
+        proc.kill_tree(still_there.alive | still_there.zombies)

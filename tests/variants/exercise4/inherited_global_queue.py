@@ -1,0 +1,53 @@
+"""The children use a module global the parent sets at run time: under spawn it is None in the child,
+the child crashes and the parent waits for items that never come."""
+# expect-fail: test_collect_items_returns_n_processes_items, test_collect_items_items_come_from_n_child_processes, test_collect_items_leaves_no_child_process
+import multiprocessing
+import random
+import string
+
+ANSWER_LIST = "c"
+LIST = []
+
+
+def worker():
+    LIST.append("item")
+
+OUTPUT = None
+
+
+def send_item():
+    OUTPUT.put("item")
+
+
+def collect_items(n_processes=5):
+    global OUTPUT
+    if n_processes < 1:
+        raise ValueError("n_processes must be at least 1")
+    OUTPUT = multiprocessing.Queue()
+    processes = [multiprocessing.Process(target=send_item) for _ in range(n_processes)]
+    for p in processes:
+        p.start()
+    items = [OUTPUT.get() for _ in processes]
+    for p in processes:
+        p.join()
+    return items
+
+def make_string(length, output):
+    rng = random.Random()
+    output.put("".join(rng.choice(string.ascii_letters + string.digits) for _ in range(length)))
+
+
+def rand_strings(count=4, length=5):
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    if length < 0:
+        raise ValueError("length must not be negative")
+    output = multiprocessing.Queue()
+    processes = [multiprocessing.Process(target=make_string, args=(length, output)) for _ in range(count)]
+    for p in processes:
+        p.start()
+    results = [output.get() for _ in processes]
+    for p in processes:
+        p.join()
+    return results
+
