@@ -285,8 +285,7 @@ def _failing_batches(server: LatencyServer, refused: str):
 def _error_server(serve, thresholds) -> LatencyServer:
     return serve(thresholds["ok_latency"],
                  latencies={"/missing/1": thresholds["early_failure_latency"],
-                            "/missing/5": thresholds["late_failure_latency"],
-                            "/ok/0": thresholds["early_failure_latency"] / 2},
+                            "/missing/5": thresholds["late_failure_latency"]},
                  not_found={"/missing/1", "/missing/2", "/missing/5"})
 
 
