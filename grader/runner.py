@@ -71,7 +71,10 @@ def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec
                 limits: sandbox.Limits) -> Attempt:
     """Run `checks` in one fresh grading child and report what it finished."""
     read_fd, write_fd = os.pipe()
-    args = ["-m", "grader.worker", "--exercise", exercise.id, "--submission", str(submission_dir),
+    # Started with -c, not -m: processes the student's code spawns then have no main module to
+    # import again, so each of them starts without loading pytest.
+    args = ["-c", "from grader.worker import main; main()", "--exercise", exercise.id,
+            "--submission", str(submission_dir),
             "--checks", ",".join(spec.name for spec in checks), "--events-fd", str(write_fd)]
     try:
         child = sandbox.start(args, pass_fds=(write_fd,), limits=limits)

@@ -1,8 +1,8 @@
 """Entry point of a grading child: runs one exercise's checks under pytest and exits.
 
-Started by the runner as `python -m grader.worker`, in its own session, with the event pipe's file
-descriptor inherited. It never returns to the caller: it ends with `os._exit`, so threads the student
-left running cannot keep it alive once the checks are done.
+Started by the runner (`python -c "from grader.worker import main; main()"`) in its own session,
+with the event pipe's file descriptor inherited. It never returns to the caller: it ends with
+`os._exit`, so threads the student left running cannot keep it alive once the checks are done.
 """
 from __future__ import annotations
 
