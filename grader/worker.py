@@ -29,6 +29,7 @@ def pytest_args(exercise_id: str, submission: str, checks: list[str], events_fd:
         "-p", "no:cacheprovider",
         "-p", "pytest_timeout",
         "-p", "grader.plugin",
+        "-p", "grader.fixtures",
         "-q", "--no-header", "-rN", "--tb=no",
         "--grader-exercise", exercise_id,
         "--grader-submission", submission,

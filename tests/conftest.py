@@ -9,11 +9,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = Path(__file__).parent / "variants"
 EXPECT_PATTERN = re.compile(r"^# expect-fail:(.*)$", re.MULTILINE)
+FEEDBACK_PATTERN = re.compile(r"^# expect-feedback: (test_\w+): (.+)$", re.MULTILINE)
 
 
 @dataclass
@@ -56,15 +55,12 @@ def expected_failures(variant: Path) -> set[str]:
     return {name.strip() for name in match.group(1).split(",") if name.strip()} if match else set()
 
 
+def expected_feedback(variant: Path) -> list[tuple[str, str]]:
+    """(check, phrase) pairs from `# expect-feedback: check: phrase` lines: the phrase must appear in
+    that check's feedback."""
+    return FEEDBACK_PATTERN.findall(variant.read_text(encoding="utf-8"))
+
+
 def variants(exercise: str) -> list[Path]:
     """The realistic student submissions kept for an exercise under tests/variants/."""
     return sorted((VARIANTS / exercise).glob("*.py"))
-
-
-@pytest.fixture
-def grade_variant(tmp_path):
-    """Grade one variant file as a submission, hidden checks included, and return the outcome."""
-    def grade(exercise: str, module: str, source: Path, *extra: str) -> Graded:
-        folder = submission_with(tmp_path, module, source)
-        return run_grade(exercise, "--path", str(folder), "--format", "json", "--include-hidden", *extra)
-    return grade

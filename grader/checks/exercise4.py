@@ -7,18 +7,13 @@ what target, what the parent sent itself, and what was left running when the cal
 """
 from __future__ import annotations
 
-import multiprocessing
 import string
 
-import pytest
-
 from grader.feedback import check, fail
-from grader.probes.mpcall import call_watched
 from grader.probes.mprocs import process_target_feedback
 from grader.questions import check_answer
 from grader.validation import check_rejects
 
-START_METHODS = ["fork", "spawn"]
 ALPHABET = set(string.ascii_letters + string.digits)
 
 SEPARATE_MEMORY = (
@@ -33,23 +28,6 @@ SAME_RANDOM_STATE = {
     "spawn": "Under `spawn` each child imports your module again, so a module-level `random.seed(...)` "
              "runs again in every child with the same seed; a fixed seed inside the child does the same.",
 }
-
-
-@pytest.fixture(params=START_METHODS)
-def start_method(request):
-    """Run the check's calls under one start method, restoring the previous one afterwards."""
-    previous = multiprocessing.get_start_method(allow_none=True)
-    multiprocessing.set_start_method(request.param, force=True)
-    yield request.param
-    multiprocessing.set_start_method(previous, force=True)
-
-
-@pytest.fixture
-def watched(request, student_file):
-    """Call a student's function under the process probes: `watched("f(3)", f, 3)`."""
-    def run(description, function, *args):
-        return call_watched(request, str(student_file), description, function, *args)
-    return run
 
 
 def _short(value) -> str:

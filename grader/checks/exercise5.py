@@ -8,7 +8,6 @@ module is imported, at collection, before the student's module is imported.
 """
 from __future__ import annotations
 
-import multiprocessing
 import time
 
 import numpy as np
@@ -16,13 +15,11 @@ import pytest
 
 from grader.feedback import check, fail, info, not_measurable
 from grader.probes.cpu import children_cpu_seconds, measure_available_parallelism, usable_cores
-from grader.probes.mpcall import call_watched
 from grader.probes.pools import COMPUTE_METHODS
 from grader.validation import check_rejects
 
 _perf = time.perf_counter
 
-START_METHODS = ["fork", "spawn"]
 CUBE_INPUT = [3, -2, 0, 7, 5, 1, 10]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 THREADS_NOT_PROCESSES = (
@@ -48,32 +45,6 @@ def workload(n_samples: int, n_widths: int, seed: int = 5):
     """Samples of a 2-D standard normal, the point (0, 0) and widths spread over [1.0, 1.2]."""
     samples = np.random.default_rng(seed).standard_normal((n_samples, 2))
     return samples, np.array([[0.0], [0.0]]), list(np.linspace(1.0, 1.2, n_widths))
-
-
-@pytest.fixture(params=START_METHODS)
-def start_method(request):
-    """Run the check's calls under one start method, restoring the previous one afterwards."""
-    previous = multiprocessing.get_start_method(allow_none=True)
-    multiprocessing.set_start_method(request.param, force=True)
-    yield request.param
-    multiprocessing.set_start_method(previous, force=True)
-
-
-@pytest.fixture
-def fork():
-    """Run the check's calls under `fork`: they are about pool use, which no start method changes."""
-    previous = multiprocessing.get_start_method(allow_none=True)
-    multiprocessing.set_start_method("fork", force=True)
-    yield "fork"
-    multiprocessing.set_start_method(previous, force=True)
-
-
-@pytest.fixture
-def watched(request, student_file):
-    """Call a student's function under the process and pool probes: `watched("f(3)", f, 3)`."""
-    def run(description, function, *args, **kwargs):
-        return call_watched(request, str(student_file), description, function, *args, **kwargs)
-    return run
 
 
 def _only_process_pool(call) -> object:

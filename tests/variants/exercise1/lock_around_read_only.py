@@ -1,5 +1,6 @@
 """The lock is held while reading the counter, released before writing it back."""
 # expect-fail: test_count_with_lock_returns_every_increment, test_one_shared_lock_guards_every_update
+# expect-feedback: test_one_shared_lock_guards_every_update: while no lock was held
 import queue
 import threading
 import time

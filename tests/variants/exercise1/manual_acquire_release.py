@@ -1,5 +1,6 @@
 """The seed's first fix: lock.acquire() and lock.release() by hand."""
 # expect-fail: test_lock_is_taken_with_a_with_statement
+# expect-feedback: test_lock_is_taken_with_a_with_statement: lock.acquire()
 import queue
 import threading
 import time

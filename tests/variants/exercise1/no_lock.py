@@ -1,5 +1,6 @@
 """The seed's racy read-then-write, with no lock at all."""
 # expect-fail: test_count_with_lock_returns_every_increment, test_one_shared_lock_guards_every_update, test_lock_is_taken_with_a_with_statement
+# expect-feedback: test_count_with_lock_returns_every_increment: updates were lost
 import queue
 import threading
 import time

@@ -1,5 +1,6 @@
 """Two printer threads to print faster: the values come out in any order."""
 # expect-fail: test_count_with_queue_prints_1_to_n_in_order, test_count_with_queue_workers_are_daemons
+# expect-feedback: test_count_with_queue_prints_1_to_n_in_order: in the wrong order
 import queue
 import threading
 import time

@@ -1,5 +1,6 @@
 """Thread(target=thread_job(...)) runs the job in the calling thread; the threads do nothing."""
 # expect-fail: test_count_with_lock_starts_n_threads_that_do_the_counting
+# expect-feedback: test_count_with_lock_starts_n_threads_that_do_the_counting: Pass the function itself
 import queue
 import threading
 import time

@@ -1,5 +1,6 @@
 """Threads are started but never joined: the counter is read while they may still run."""
 # expect-fail: test_count_with_lock_returns_every_increment, test_count_with_lock_joins_every_thread
+# expect-feedback: test_count_with_lock_joins_every_thread: without joining
 import queue
 import threading
 import time

@@ -1,6 +1,7 @@
 """Wrong: Thread(target=thread_job(...)) runs thread_job in the caller while the list is built; the
 threads get target=None and do nothing. The sum is right."""
 # expect-fail: test_each_partial_sum_is_computed_in_a_started_thread, test_partial_sums_come_back_through_a_queue
+# expect-feedback: test_each_partial_sum_is_computed_in_a_started_thread: Pass the function itself
 import queue
 import threading
 

@@ -1,5 +1,6 @@
 """The seed's puzzle returned as it is: the children append to their own copies of LIST."""
 # expect-fail: test_collect_items_returns_n_processes_items, test_collect_items_rejects_n_processes_below_one
+# expect-feedback: test_collect_items_returns_n_processes_items: own memory
 import multiprocessing
 import random
 import string

@@ -1,5 +1,6 @@
 """Process(target=worker()): worker runs in the parent and fills LIST; the children do nothing."""
 # expect-fail: test_collect_items_items_come_from_n_child_processes
+# expect-feedback: test_collect_items_items_come_from_n_child_processes: Pass the function itself
 import multiprocessing
 import random
 import string
