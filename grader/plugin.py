@@ -60,7 +60,7 @@ class CheckOutcome:
     def to_data(self) -> dict:
         status = self.status()
         failing = [(label, v.feedback) for label, v in self.verdicts if v.status == status and v.feedback]
-        if len({feedback for _, feedback in failing}) == 1:
+        if len(failing) == len(self.verdicts) and len({feedback for _, feedback in failing}) == 1:
             texts = [failing[0][1]]
         else:
             texts = [f"[{label}] {feedback}" if label else feedback for label, feedback in failing]

@@ -5,12 +5,15 @@ saw. Whatever happens (a return, an exception, the check's timeout), the childre
 left behind are recorded first and then ended, so the next check starts from a clean machine. A
 timeout gets a note naming the children that were still alive and, when the main thread was waiting in
 `Process.join()`, the "joining processes that use queues" pitfall. An error raised under the `spawn`
-start method gets an explanation of what spawn does differently.
+start method gets an explanation of what spawn does differently. A call still waiting after all its
+children have died is stopped at once and told so (see `_CrashWatch`).
 """
 from __future__ import annotations
 
 import multiprocessing
 import pickle
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +28,9 @@ from grader.submission import describe_exception, student_frames
 
 _perf = time.perf_counter
 _JOIN_AFTER_KILL_S = 5.0
+_WATCH_INTERVAL_S = 0.2
+_CRASH_GRACE_S = 1.0
+_STOP_SIGNAL = signal.SIGUSR2
 
 SPAWN_EXPLAINED = (
     "Under the `spawn` start method (the default on macOS and Windows; Python 3.14 makes `forkserver`, "
@@ -61,6 +67,66 @@ class WatchedCall:
         self.left = proc.leftovers(self.before)
         self.leftover_lines = self.left.descriptions()
         self.exit_codes = self.processes.exit_codes() if self.processes else []
+
+
+class ChildrenDied(Exception):
+    """Raised in the main thread when every child of the call has died and the call still waits."""
+
+
+class _CrashWatch:
+    """Ends a call that waits for children which have all died, instead of letting it time out.
+
+    Every child the call started has ended, at least one with an error, and the call has not come
+    back a moment later: it waits for results that can never come. The main thread is then
+    interrupted with ChildrenDied, so the check can say what happened in a second, not a timeout.
+    """
+
+    def __init__(self, log: ProcessLog):
+        self.log = log
+        self.returned = threading.Event()
+        self.main = threading.main_thread().ident
+        self._thread = threading.Thread(target=self._watch, name="grader-crash-watch", daemon=True)
+
+    def _all_died(self) -> bool:
+        codes = self.log.exit_codes()
+        return bool(codes) and None not in codes and any(code != 0 for code in codes)
+
+    def _watch(self) -> None:
+        died_at = None
+        while not self.returned.wait(_WATCH_INTERVAL_S):
+            if not self._all_died():
+                died_at = None
+            elif died_at is None:
+                died_at = _perf()
+            elif _perf() - died_at >= _CRASH_GRACE_S:
+                signal.pthread_kill(self.main, _STOP_SIGNAL)
+                return
+
+    def __enter__(self) -> "_CrashWatch":
+        self._previous = signal.signal(_STOP_SIGNAL, _raise_children_died)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.returned.set()
+        self._thread.join()
+        signal.signal(_STOP_SIGNAL, self._previous)
+
+
+def _raise_children_died(signum, frame):
+    raise ChildrenDied()
+
+
+def _died_feedback(call: WatchedCall) -> None:
+    __tracebackhide__ = True
+    codes = sorted({code for code in call.exit_codes if code not in (0, None)})
+    spawn = multiprocessing.get_start_method() == "spawn"
+    fail(f"{call.description} kept waiting after every child process it started had died (exit "
+         f"code{'s' if len(codes) > 1 else ''} {', '.join(map(str, codes))}): the results they should "
+         "have sent can never come.",
+         "children that do their work and send it back, under every start method",
+         SPAWN_EXPLAINED if spawn else "Look at the error the children print: run the function "
+                                       "yourself and read what they say before they die.")
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -108,13 +174,16 @@ def call_watched(request, student_file: str, description: str, function: Callabl
     try:
         with watch_processes() as proc_log, watch_pools() as pool_log:
             call.processes, call.pools = proc_log, pool_log
-            call.result = function(*args, **kwargs)
+            with _CrashWatch(proc_log):
+                call.result = function(*args, **kwargs)
             call.wall_seconds = _perf() - started
             call.record_leftovers()
     except BaseException as exc:
         call.record_leftovers()
         note = _timeout_note(call) if _is_timeout(exc) else ""
         _clean_up(call)
+        if isinstance(exc, ChildrenDied):
+            _died_feedback(call)
         if note:
             info(request, note)
         elif (isinstance(exc, Exception) and multiprocessing.get_start_method() == "spawn"

@@ -1,6 +1,7 @@
 """The children use a module global the parent sets at run time: under spawn it is None in the child,
 the child crashes and the parent waits for items that never come."""
 # expect-fail: test_collect_items_returns_n_processes_items, test_collect_items_items_come_from_n_child_processes, test_collect_items_leaves_no_child_process
+# expect-feedback: test_collect_items_returns_n_processes_items: kept waiting after every child process
 import multiprocessing
 import random
 import string
