@@ -233,7 +233,9 @@ def test_multiprocess_is_faster_than_serial(target, submission, fork, watched, t
     if speedup >= need_speedup and cpu_parallelism >= need_cpu:
         info(request, f"Measured: {numbers}.")
         return
-    if speedup < t["fail_below_speedup"] or cpu_parallelism < t["fail_below_cpu_parallelism"]:
+    # Both signals must say serial to fail: a busy host can stretch the wall time of real parallel
+    # work (workers busy, no speedup), and that is "not measurable", never the student's fault.
+    if speedup < t["fail_below_speedup"] and cpu_parallelism < t["fail_below_cpu_parallelism"]:
         fail(f"multiprocess(2, ...) did not run the widths in parallel. {numbers}.",
              f"a speedup of at least {need_speedup:.2f}x with the workers keeping at least {need_cpu:.2f} "
              "cores busy",

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 _monotonic = time.monotonic
 _perf = time.perf_counter
-_process_time = time.process_time
 _getrusage = resource.getrusage
 
 # Spawned workers start from a clean interpreter: forking a grader that runs threads is unsafe.
@@ -39,34 +38,24 @@ def usable_cores() -> int:
 
 @dataclass(frozen=True)
 class _WorkerReport:
-    cpu_seconds: float
+    iterations: int
     started: float
     finished: float
 
 
 def _busy_worker(barrier, duration: float, reports) -> None:
-    """Spin in pure Python for ``duration`` wall seconds after ``barrier``; report the CPU it got."""
+    """Spin in pure Python for ``duration`` wall seconds after ``barrier``; report the work done."""
     barrier.wait()
     started = _monotonic()
-    cpu_start = _process_time()
     deadline = started + duration
+    iterations = 0
     while _monotonic() < deadline:
-        pass
-    reports.put(_WorkerReport(_process_time() - cpu_start, started, _monotonic()))
+        iterations += 1
+    reports.put(_WorkerReport(iterations, started, _monotonic()))
 
 
-def measure_available_parallelism(workers: int, duration: float = 0.3) -> float:
-    """How many cores ``workers`` busy processes got together: ~2.0 on an idle 2-core machine.
-
-    Starts ``workers`` pure-Python busy-loop processes, releases them together with a barrier once
-    all have started (so start-up costs stay out of the window), lets each spin for ``duration``
-    wall seconds and returns the sum of their CPU seconds over the wall time from the first start to
-    the last finish. Other load on the machine, an affinity mask or a CPU quota lowers it.
-    """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers!r}")
-    if duration <= 0:
-        raise ValueError(f"duration must be positive, got {duration!r}")
+def _work_rate(workers: int, duration: float) -> float:
+    """Loop iterations per wall second that ``workers`` busy processes manage together."""
     barrier = _CONTEXT.Barrier(workers + 1)
     reports = _CONTEXT.Queue()
     processes = [
@@ -88,7 +77,25 @@ def measure_available_parallelism(workers: int, duration: float = 0.3) -> float:
             if p.pid is not None:
                 p.join()
     window = max(r.finished for r in results) - min(r.started for r in results)
-    return sum(r.cpu_seconds for r in results) / window
+    return sum(r.iterations for r in results) / window
+
+
+def measure_available_parallelism(workers: int, duration: float = 0.3) -> float:
+    """How many cores' worth of work ``workers`` busy processes get done together: ~2.0 on an idle
+    2-core machine.
+
+    Runs one pure-Python busy-loop process, then ``workers`` of them side by side, each for
+    ``duration`` wall seconds after a barrier (start-up stays out of the window), and returns the
+    work done per second by all of them over the work done per second by one. Work, not CPU seconds:
+    on a virtual machine whose host takes the cores away, a process is charged CPU time for seconds
+    in which it got little done, and only the work shows that. Other load, an affinity mask or a CPU
+    quota lowers it.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers!r}")
+    if duration <= 0:
+        raise ValueError(f"duration must be positive, got {duration!r}")
+    return _work_rate(workers, duration) / _work_rate(1, duration)
 
 
 def children_cpu_seconds() -> float:
