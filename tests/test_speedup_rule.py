@@ -2,7 +2,7 @@
 import pytest
 
 from grader.catalog import CHECKS_DIR, load_exercise
-from grader.checks.exercise5 import SpeedupRounds, SpeedupRule
+from grader.checks.exercise5 import SpeedupMeasurement, SpeedupRule, verdict
 
 SPEEDUP_CHECK = "test_multiprocess_is_faster_than_serial"
 
@@ -38,7 +38,14 @@ def test_judge_fails_only_when_both_signals_say_serial(thresholds, speedup, cpu,
     assert SpeedupRule.scaled(thresholds, 2.0).judge(speedup, cpu) == verdict
 
 
-def test_rounds_take_the_best_of_each_signal():
-    rounds = SpeedupRounds(serial=[0.8, 0.75], parallel=[0.5, 0.45], cpu=[1.6, 1.7])
-    assert rounds.speedup == pytest.approx(0.75 / 0.45)
-    assert rounds.cpu_parallelism == 1.7
+def test_a_measurement_takes_the_best_round_of_each_signal():
+    m = SpeedupMeasurement(2, 2.0, serial=[0.8, 0.75], parallel=[0.5, 0.45], cpu=[1.6, 1.7])
+    assert m.speedup == pytest.approx(0.75 / 0.45)
+    assert m.cpu_parallelism == 1.7
+
+
+def test_too_few_cores_available_is_busy_not_a_failure(thresholds):
+    serial_looking = dict(serial=[0.8], parallel=[0.8], cpu=[1.0])
+    assert verdict(SpeedupMeasurement(2, 1.2, **serial_looking), thresholds) == "busy"
+    assert verdict(SpeedupMeasurement(2, 2.0, **serial_looking), thresholds) == "fail"
+    assert verdict(SpeedupMeasurement(1, 1.0), thresholds) == "busy"
