@@ -1,4 +1,4 @@
-"""Tests for grader.probes.cpu: available cores, measured parallelism, children's CPU."""
+"""Tests for grader.probes.cpu: usable cores, the grader's own pool as a yardstick, children's CPU."""
 
 import os
 import subprocess
@@ -8,12 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.probes.cpu import (
-    children_cpu_seconds,
-    measure_available_parallelism,
-    track_children_cpu,
-    usable_cores,
-)
+from grader.probes.cpu import children_cpu_seconds, pool_seconds, usable_cores
+from grader.probes.processes import descendant_pids
 
 # Other processes may keep this many cores busy and the machine still counts as idle.
 _IDLE_OTHERS = 0.25
@@ -21,6 +17,17 @@ _IDLE_OTHERS = 0.25
 # A child that spins until it has used this much CPU, whatever else the machine is doing.
 _SPIN_CPU = 0.2
 _SPIN = f"import time\nwhile time.process_time() < {_SPIN_CPU}: pass"
+
+
+def spin(seconds: float) -> None:
+    """A task for the pool: burn `seconds` of CPU."""
+    deadline = time.process_time() + seconds
+    while time.process_time() < deadline:
+        pass
+
+
+def explode() -> None:
+    raise RuntimeError("task failed")
 
 
 def _system_busy_seconds() -> float:
@@ -31,53 +38,52 @@ def _system_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def _measure(workers: int) -> tuple[float, float]:
-    """The measured parallelism, and how many cores other processes kept busy meanwhile."""
+def _pool_seconds_and_others(processes: int, tasks) -> tuple[float, float]:
+    """The pool's wall time, and how many cores other processes kept busy meanwhile."""
     ours_start = children_cpu_seconds() + time.process_time()
     busy_start = _system_busy_seconds()
-    wall_start = time.perf_counter()
-    parallelism = measure_available_parallelism(workers)
-    wall = time.perf_counter() - wall_start
+    seconds = pool_seconds(spin, tasks, processes)
     ours = children_cpu_seconds() + time.process_time() - ours_start
-    return parallelism, max(0.0, _system_busy_seconds() - busy_start - ours) / wall
+    return seconds, max(0.0, _system_busy_seconds() - busy_start - ours) / seconds
 
 
 def test_usable_cores_is_at_least_one():
     assert 1 <= usable_cores() <= (os.cpu_count() or 1)
 
 
-def test_parallelism_rejects_no_workers():
-    with pytest.raises(ValueError, match="workers"):
-        measure_available_parallelism(0)
+def test_pool_seconds_rejects_no_processes():
+    with pytest.raises(ValueError, match="processes"):
+        pool_seconds(spin, [(0.01,)], 0)
 
 
-def _skip_unless_idle(others: float) -> None:
-    if others > _IDLE_OTHERS:
-        pytest.skip(f"machine not idle: other processes kept {others:.2f} cores busy")
+def test_pool_seconds_includes_every_task():
+    assert pool_seconds(spin, [(0.1,)] * 4, 1) >= 0.4
 
 
-def test_parallelism_scales_with_workers_when_cores_are_free():
-    one, others = _measure(1)
-    assert one <= 1.2, "one single-threaded worker cannot use much more than one core"
-    _skip_unless_idle(others)
-    assert one >= 0.5, f"1 worker got only {one:.2f} cores on an idle machine"
+def test_two_pool_workers_beat_one_when_cores_are_free():
     if usable_cores() < 2:
         pytest.skip(f"only {usable_cores()} usable core: two workers cannot beat one")
-    two, others = _measure(2)
-    _skip_unless_idle(others)
-    assert two > one * 1.3, f"2 workers got {two:.2f} cores, 1 worker {one:.2f}"
+    tasks = [(0.05,)] * 8
+    one, others_one = _pool_seconds_and_others(1, tasks)
+    two, others_two = _pool_seconds_and_others(2, tasks)
+    if max(others_one, others_two) > _IDLE_OTHERS:
+        pytest.skip(f"machine not idle: other processes kept {max(others_one, others_two):.2f} cores busy")
+    assert one / two > 1.3, f"a pool of 2 took {two:.2f} s, a pool of 1 {one:.2f} s"
 
 
-def test_track_children_cpu_counts_a_joined_child():
-    with track_children_cpu() as usage:
-        subprocess.run([sys.executable, "-c", _SPIN], check=True)
-    assert usage.cpu_seconds >= _SPIN_CPU
-    assert usage.wall_seconds >= usage.cpu_seconds
-    assert 0 < usage.parallelism <= 1.0
+def test_a_failing_task_raises_and_leaves_no_worker():
+    before = descendant_pids()
+    with pytest.raises(RuntimeError, match="task failed"):
+        pool_seconds(explode, [()], 2)
+    assert descendant_pids() <= before
 
 
-def test_track_children_cpu_ignores_a_patched_clock(monkeypatch):
+def test_pool_seconds_ignores_a_patched_clock(monkeypatch):
     monkeypatch.setattr(time, "perf_counter", lambda: 0.0)
-    with track_children_cpu() as usage:
-        subprocess.run([sys.executable, "-c", _SPIN], check=True)
-    assert usage.wall_seconds >= usage.cpu_seconds >= _SPIN_CPU
+    assert pool_seconds(spin, [(0.1,)], 1) >= 0.1
+
+
+def test_children_cpu_seconds_counts_a_joined_child():
+    before = children_cpu_seconds()
+    subprocess.run([sys.executable, "-c", _SPIN], check=True)
+    assert children_cpu_seconds() - before >= _SPIN_CPU

@@ -1,11 +1,13 @@
-"""How much CPU is really available, and how much a call's child processes used.
+"""How much parallel work this machine really allows right now, and how much CPU children used.
 
-A speedup check cannot expect "4 processes are 4x faster" on a machine with 2 cores, or with one of
-them busy: it scales its expectation by what this module measures.
+A speedup check cannot expect "2 processes are 2x faster" on a machine whose cores are busy with
+other work, capped by a quota, or two hyperthreads of one physical core. It therefore times a pool of
+its own doing the same work in the same run (`pool_seconds`) and scales its expectation to what that
+pool achieved.
 
-The clocks are captured when this module is imported, so a student module that later patches
-``time`` (or ``resource``) cannot fake the measurements. ``_monotonic`` is CLOCK_MONOTONIC on Linux,
-one clock for every process, which lets workers' timestamps be compared with each other.
+The clocks and the pool class are captured when this module is imported, before any student module
+is, so a submission that later patches ``time``, ``resource`` or ``multiprocessing.Pool`` cannot
+fake the measurements.
 """
 
 from __future__ import annotations
@@ -14,19 +16,14 @@ import multiprocessing
 import os
 import resource
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from multiprocessing import pool as mp_pool
 
-_monotonic = time.monotonic
 _perf = time.perf_counter
 _getrusage = resource.getrusage
-
-# Spawned workers start from a clean interpreter: forking a grader that runs threads is unsafe.
-_CONTEXT = multiprocessing.get_context("spawn")
-
-# How long the workers may take to start before the measurement gives up (not part of the window).
-_STARTUP_TIMEOUT = 60.0
+_Pool = mp_pool.Pool
+# Forked, like the student's pool in the speedup check, so that both pay the same start-up cost.
+_FORK = multiprocessing.get_context("fork")
 
 
 def usable_cores() -> int:
@@ -36,66 +33,29 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-@dataclass(frozen=True)
-class _WorkerReport:
-    iterations: int
-    started: float
-    finished: float
+def pool_seconds(function: Callable, tasks: Iterable[tuple], processes: int = 2) -> float:
+    """Wall seconds that a pool of the grader's own, with ``processes`` forked workers, takes to
+    run ``function(*args)`` for every ``args`` in ``tasks``, every task submitted before any result
+    is awaited, the pool started, closed and joined within the time.
 
-
-def _busy_worker(barrier, duration: float, reports) -> None:
-    """Spin in pure Python for ``duration`` wall seconds after ``barrier``; report the work done."""
-    barrier.wait()
-    started = _monotonic()
-    deadline = started + duration
-    iterations = 0
-    while _monotonic() < deadline:
-        iterations += 1
-    reports.put(_WorkerReport(iterations, started, _monotonic()))
-
-
-def _work_rate(workers: int, duration: float) -> float:
-    """Loop iterations per wall second that ``workers`` busy processes manage together."""
-    barrier = _CONTEXT.Barrier(workers + 1)
-    reports = _CONTEXT.Queue()
-    processes = [
-        _CONTEXT.Process(target=_busy_worker, args=(barrier, duration, reports), daemon=True)
-        for _ in range(workers)
-    ]
+    This is what a correct parallel solution of the same work needs on this machine at this moment:
+    other load, a CPU quota and cores that share their execution units all show in it.
+    """
+    if processes < 1:
+        raise ValueError(f"processes must be at least 1, got {processes!r}")
+    started = _perf()
+    pool = _Pool(processes, context=_FORK)
     try:
-        for p in processes:
-            p.start()
-        barrier.wait(timeout=_STARTUP_TIMEOUT)
-        results = [reports.get(timeout=_STARTUP_TIMEOUT + duration) for _ in processes]
+        pending = [pool.apply_async(function, args) for args in tasks]
+        for result in pending:
+            result.get()
+        pool.close()
     except BaseException:
-        for p in processes:
-            if p.pid is not None:
-                p.kill()
+        pool.terminate()
         raise
     finally:
-        for p in processes:
-            if p.pid is not None:
-                p.join()
-    window = max(r.finished for r in results) - min(r.started for r in results)
-    return sum(r.iterations for r in results) / window
-
-
-def measure_available_parallelism(workers: int, duration: float = 0.3) -> float:
-    """How many cores' worth of work ``workers`` busy processes get done together: ~2.0 on an idle
-    2-core machine.
-
-    Runs one pure-Python busy-loop process, then ``workers`` of them side by side, each for
-    ``duration`` wall seconds after a barrier (start-up stays out of the window), and returns the
-    work done per second by all of them over the work done per second by one. Work, not CPU seconds:
-    on a virtual machine whose host takes the cores away, a process is charged CPU time for seconds
-    in which it got little done, and only the work shows that. Other load, an affinity mask or a CPU
-    quota lowers it.
-    """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers!r}")
-    if duration <= 0:
-        raise ValueError(f"duration must be positive, got {duration!r}")
-    return _work_rate(workers, duration) / _work_rate(1, duration)
+        pool.join()
+    return _perf() - started
 
 
 def children_cpu_seconds() -> float:
@@ -107,33 +67,3 @@ def children_cpu_seconds() -> float:
     """
     usage = _getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-@dataclass
-class ChildrenCpu:
-    """CPU used by the children a block of code started and joined, and the block's wall time."""
-
-    wall_seconds: float = 0.0
-    cpu_seconds: float = 0.0
-
-    @property
-    def parallelism(self) -> float:
-        """Average number of cores the children kept busy during the block."""
-        return self.cpu_seconds / self.wall_seconds if self.wall_seconds > 0 else 0.0
-
-
-@contextmanager
-def track_children_cpu() -> Iterator[ChildrenCpu]:
-    """Measure a block: ``with track_children_cpu() as usage: call()``, then read ``usage``.
-
-    The result is filled in when the block ends. Only children joined inside the block count (see
-    ``children_cpu_seconds``): a pool closed and joined by the call is counted whole.
-    """
-    usage = ChildrenCpu()
-    cpu_start = children_cpu_seconds()
-    wall_start = _perf()
-    try:
-        yield usage
-    finally:
-        usage.wall_seconds = _perf() - wall_start
-        usage.cpu_seconds = children_cpu_seconds() - cpu_start
