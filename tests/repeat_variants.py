@@ -40,6 +40,7 @@ def _wrong_verdicts(result, declared: set[str]) -> tuple[list[str], list[str]]:
         not_measurable = check.status == "skipped" and check.feedback.startswith("Not measurable")
         if not_measurable:
             unmeasured.append(check.name)
+            print(f"  not measurable: {check.name}: {check.feedback[:400]}", flush=True)
         if check.name in declared and check.status == "passed":
             wrong.append(f"{check.name} passed")
         elif check.name not in declared and check.status != "passed" and not not_measurable:

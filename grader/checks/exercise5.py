@@ -223,6 +223,13 @@ class SpeedupMeasurement:
         """The yardstick's speedup: how many cores' worth of this work two processes get here."""
         return min(self.cores, min(self.serial) / min(self.yardstick))
 
+    def details(self) -> dict:
+        """The measured numbers, rounded, for the report's details."""
+        numbers = {"speedup": self.speedup, "yardstick_speedup": self.available, "serial_s": self.serial,
+                   "multiprocess_s": self.parallel, "yardstick_s": self.yardstick, "worker_cores": self.cpu}
+        return {key: [round(v, 3) for v in value] if isinstance(value, list) else round(value, 3)
+                for key, value in numbers.items()}
+
     def describe(self) -> str:
         """The measured numbers, for the student."""
         if not self.serial:
@@ -304,11 +311,7 @@ def test_multiprocess_is_faster_than_serial(target, submission, fork, watched, t
     result = verdict(m, t)
     numbers = m.describe()
     if m.serial:
-        details = {"speedup": m.speedup, "yardstick_speedup": m.available, "serial_s": m.serial,
-                   "multiprocess_s": m.parallel, "yardstick_s": m.yardstick, "worker_cores": m.cpu}
-        for key, value in details.items():
-            rounded = [round(v, 3) for v in value] if isinstance(value, list) else round(value, 3)
-            request.node.user_properties.append(("details", (key, rounded)))
+        request.node.user_properties += [("details", item) for item in m.details().items()]
     need = SpeedupRule.scaled(t, m.available if m.serial else 1.0)
     if result == "pass":
         info(request, f"Measured: {numbers}.")
