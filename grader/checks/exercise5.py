@@ -20,6 +20,7 @@ from grader.probes.pools import COMPUTE_METHODS
 from grader.validation import check_rejects
 
 _perf = time.perf_counter
+_sleep = time.sleep
 
 CUBE_INPUT = [3, -2, 0, 7, 5, 1, 10]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -330,22 +331,28 @@ def test_multiprocess_is_faster_than_serial(target, submission, fork, watched, t
 
 
 class _Timed:
-    """A stand-in for one of the student's functions that times each call with the grader's clock."""
+    """A stand-in for one of the student's functions that times each call with the grader's clock.
 
-    def __init__(self, function, key):
-        self.function, self.key, self.seconds = function, key, {}
+    A call lasts at least `at_least` seconds: the rest is waited out after the function returns."""
+
+    def __init__(self, function, key, at_least: float = 0.0):
+        self.function, self.key, self.at_least, self.seconds = function, key, at_least, {}
 
     def __call__(self, *args, **kwargs):
         started = _perf()
         try:
             return self.function(*args, **kwargs)
         finally:
+            _sleep(max(0.0, started + self.at_least - _perf()))
             self.seconds[self.key(args, kwargs)] = _perf() - started
 
 
-def _grader_timings(submission, monkeypatch, samples, point, widths, counts):
-    """Run the student's benchmark with serial and multiprocess timed by the grader, call by call."""
-    serial = _Timed(submission.serial, lambda args, kwargs: "serial")
+def _grader_timings(submission, monkeypatch, samples, point, widths, counts, serial_at_least):
+    """Run the student's benchmark with serial and multiprocess timed by the grader, call by call.
+
+    Serial is made to last over a second, so that a benchmark that reads timedelta.microseconds
+    (which drops whole seconds) shows its mistake without a second of real work."""
+    serial = _Timed(submission.serial, lambda args, kwargs: "serial", serial_at_least)
     parallel = _Timed(submission.multiprocess, lambda args, kwargs: str(args[0] if args else kwargs["processes"]))
     monkeypatch.setattr(submission, "serial", serial)
     monkeypatch.setattr(submission, "multiprocess", parallel)
@@ -358,7 +365,8 @@ def test_benchmark_times_serial_and_each_process_count(target, submission, fork,
                                                        request):
     samples, point, widths = workload(thresholds["samples"], thresholds["widths"])
     counts = tuple(thresholds["process_counts"])
-    reported, measured = _grader_timings(submission, monkeypatch, samples, point, widths, counts)
+    reported, measured = _grader_timings(submission, monkeypatch, samples, point, widths, counts,
+                                         thresholds["serial_at_least_s"])
     keys = ["serial", *map(str, counts)]
     check(isinstance(reported, dict) and sorted(reported) == sorted(keys),
           f"benchmark(..., process_counts={counts}) returned {str(reported)[:200]}.",
@@ -374,8 +382,10 @@ def test_benchmark_times_serial_and_each_process_count(target, submission, fork,
     for key in keys:
         value = reported[key]
         ok = isinstance(value, (int, float)) and measured[key] / factor <= value <= measured[key] * factor
+        padded = " (the grader made the serial call last that long, so that whole seconds count)" \
+            if key == "serial" and measured[key] >= thresholds["serial_at_least_s"] else ""
         check(ok, f"benchmark reported {key!r}: {value!r} s, but the grader measured that same call at "
-              f"{measured[key]:.3f} s.",
+              f"{measured[key]:.3f} s{padded}.",
               f"wall-clock seconds within a factor {factor:g} of the grader's measurement",
               "Take time.perf_counter() right before the call and right after it returns (after the "
               "pool is joined), and subtract. timedelta.microseconds drops whole seconds (use "
