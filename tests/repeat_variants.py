@@ -34,13 +34,13 @@ def _spin(stop) -> None:
         pass
 
 
-def _wrong_verdicts(result, declared: set[str]) -> tuple[list[str], list[str]]:
+def _wrong_verdicts(result, declared: set[str]) -> tuple[list[str], list]:
+    """The wrong verdicts of one graded submission, and its checks that were not measurable."""
     wrong, unmeasured = [], []
     for check in result.checks:
         not_measurable = check.status == "skipped" and check.feedback.startswith("Not measurable")
         if not_measurable:
-            unmeasured.append(check.name)
-            print(f"  not measurable: {check.name}: {check.feedback[:400]}", flush=True)
+            unmeasured.append(check)
         if check.name in declared and check.status == "passed":
             wrong.append(f"{check.name} passed")
         elif check.name not in declared and check.status != "passed" and not not_measurable:
@@ -65,7 +65,9 @@ def run_round(exercise, workdir: Path) -> tuple[list[str], Counter, float]:
             reference_seconds = time.perf_counter() - started
         bad, skipped = _wrong_verdicts(result, declared)
         wrong += [f"{exercise.id}/{name}: {line}" for line in bad]
-        unmeasured.update(f"{name}:{check}" for check in skipped)
+        unmeasured.update(f"{name}:{check.name}" for check in skipped)
+        for check in skipped:
+            print(f"  not measurable: {name}: {check.name}: {check.feedback[:400]}", flush=True)
     return wrong, unmeasured, reference_seconds
 
 
