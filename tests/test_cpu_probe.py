@@ -64,11 +64,14 @@ def test_two_pool_workers_beat_one_when_cores_are_free():
     if usable_cores() < 2:
         pytest.skip(f"only {usable_cores()} usable core: two workers cannot beat one")
     tasks = [(0.05,)] * 8
-    one, others_one = _pool_seconds_and_others(1, tasks)
-    two, others_two = _pool_seconds_and_others(2, tasks)
-    if max(others_one, others_two) > _IDLE_OTHERS:
-        pytest.skip(f"machine not idle: other processes kept {max(others_one, others_two):.2f} cores busy")
-    assert one / two > 1.3, f"a pool of 2 took {two:.2f} s, a pool of 1 {one:.2f} s"
+    # Best of 3 interleaved rounds each: load only ever makes a round slower.
+    rounds = [(_pool_seconds_and_others(1, tasks), _pool_seconds_and_others(2, tasks)) for _ in range(3)]
+    others = max(o for pair in rounds for _, o in pair)
+    if others > _IDLE_OTHERS:
+        pytest.skip(f"machine not idle: other processes kept {others:.2f} cores busy")
+    one = min(one for (one, _), _ in rounds)
+    two = min(two for _, (two, _) in rounds)
+    assert one / two > 1.3, f"a pool of 2 took {two:.2f} s, a pool of 1 {one:.2f} s (best of 3 each)"
 
 
 def test_a_failing_task_raises_and_leaves_no_worker():

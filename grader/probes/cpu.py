@@ -6,8 +6,9 @@ its own doing the same work in the same run (`pool_seconds`) and scales its expe
 pool achieved.
 
 The clocks and the pool class are captured when this module is imported, before any student module
-is, so a submission that later patches ``time``, ``resource`` or ``multiprocessing.Pool`` cannot
-fake the measurements.
+is, so a submission that later rebinds ``time.perf_counter``, ``resource.getrusage`` or
+``multiprocessing.Pool`` cannot fake the measurements. (Patching the methods of the pool class itself
+is beyond what a capture can stop; that is the sandbox's concern.)
 """
 
 from __future__ import annotations
