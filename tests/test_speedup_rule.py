@@ -68,8 +68,16 @@ def test_a_serial_solution_fails_however_little_the_yardstick_got(thresholds):
                    thresholds) == "fail"
 
 
+def test_just_above_the_gate_a_parallel_solution_never_fails(thresholds):
+    just_above = thresholds["min_available_parallelism"] + 0.05
+    assert verdict(measured(just_above, 1.8, yardstick_speedup=just_above), thresholds) == "pass"
+    assert verdict(measured(1.0, 1.8, yardstick_speedup=just_above), thresholds) == "undecided"
+    assert verdict(measured(1.0, 1.0, yardstick_speedup=just_above), thresholds) == "fail"
+
+
 def test_too_little_yardstick_speedup_is_busy_not_a_failure(thresholds):
-    assert verdict(measured(0.8, 0.8, yardstick_speedup=1.1), thresholds) == "busy"
+    below_the_gate = thresholds["min_available_parallelism"] - 0.05
+    assert verdict(measured(0.8, 0.8, yardstick_speedup=below_the_gate), thresholds) == "busy"
     assert verdict(SpeedupMeasurement(1), thresholds) == "busy"
 
 
@@ -100,14 +108,14 @@ def test_a_clear_result_takes_the_minimum_of_rounds(thresholds, two_cores):
 
 
 def test_an_open_result_is_timed_again_until_it_is_clear(thresholds, two_cores):
-    busy, undecided, clear = (1.1, 1.7, 1.1), (1.2, 1.7, 1.7), (1.6, 1.7, 1.7)
+    busy, undecided, clear = (1.0, 1.7, 1.0), (1.2, 1.7, 1.7), (1.6, 1.7, 1.7)
     rounds = FakeRounds([busy, undecided, clear] + [(1.0, 1.0, 1.0)] * 5)
     m = measure_speedup({**thresholds, "rounds": 1}, rounds)
     assert (verdict(m, thresholds), rounds.done) == ("pass", 3)
 
 
 def test_an_open_result_stops_being_timed_after_max_seconds(thresholds, two_cores):
-    rounds = FakeRounds([(1.0, 1.0, 1.1)] * 10)
+    rounds = FakeRounds([(1.0, 1.0, 1.0)] * 10)
     m = measure_speedup({**thresholds, "rounds": 3, "max_seconds": 0}, rounds)
     assert (verdict(m, thresholds), rounds.done) == ("busy", 3)
 
