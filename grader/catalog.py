@@ -14,6 +14,11 @@ import yaml
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 VISIBILITIES = ("visible", "hidden")
+# What a check judges. `concurrency` checks judge how the concurrent work is done (threads joined, a
+# lock held, a pool closed, a speedup) and earn their points only when the function did that work
+# the way the exercise asks; the others judge a value (`result`), the argument checks (`arguments`)
+# or a multiple-choice answer (`answer`).
+KINDS = ("answer", "result", "arguments", "concurrency")
 DEFAULT_CHECK_TIMEOUT = 10.0
 
 
@@ -48,6 +53,7 @@ class CheckSpec:
 
     name: str
     target: str
+    kind: str
     points: float
     visibility: str
     hint: Text
@@ -92,6 +98,7 @@ def _parse_check(raw: dict, source: Path) -> CheckSpec:
         spec = CheckSpec(
             name=raw["name"],
             target=raw["target"],
+            kind=raw["kind"],
             points=float(raw["points"]),
             visibility=raw.get("visibility", "visible"),
             hint=Text.parse(raw.get("hint", "")),
@@ -100,6 +107,8 @@ def _parse_check(raw: dict, source: Path) -> CheckSpec:
         )
     except KeyError as missing:
         raise CatalogError(f"{source}: a check lacks {missing}") from None
+    if spec.kind not in KINDS:
+        raise CatalogError(f"{source}: {spec.name}: kind must be one of {KINDS}")
     if spec.visibility not in VISIBILITIES:
         raise CatalogError(f"{source}: {spec.name}: visibility must be one of {VISIBILITIES}")
     return spec

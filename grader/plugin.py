@@ -10,13 +10,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from _pytest.outcomes import OutcomeException
 
 from grader.catalog import CheckSpec, Exercise, load_exercise, CHECKS_DIR
 from grader.events import IMPORT, RESULT, START, Event, EventWriter
 from grader.feedback import Feedback
-from grader.report import ERROR, FAILED, PASSED, SKIPPED
+from grader.report import ERROR, FAILED, GRADER_ERROR, PASSED, SKIPPED
 from grader.submission import SubmissionImportError, import_student_module
-from grader.verdict import Verdict, classify
+from grader.verdict import StudentInterrupt, Verdict, classify
 
 _clock = time.perf_counter
 
@@ -59,6 +60,7 @@ class CheckOutcome:
 
     def to_data(self) -> dict:
         status = self.status()
+        deciding = [v for _, v in self.verdicts if v.status == status]
         failing = [(label, v.feedback) for label, v in self.verdicts if v.status == status and v.feedback]
         if len(failing) == len(self.verdicts) and len({feedback for _, feedback in failing}) == 1:
             texts = [failing[0][1]]
@@ -66,6 +68,8 @@ class CheckOutcome:
             texts = [f"[{label}] {feedback}" if label else feedback for label, feedback in failing]
         return {
             "status": status,
+            "reason": next((v.reason for v in deciding if v.reason), ""),
+            "catalog_hint": any(v.catalog_hint for v in deciding),
             "feedback": "\n".join(filter(None, [*texts, *self.notes])),
             "duration_s": round(self.duration, 3),
             "details": self.details,
@@ -117,12 +121,24 @@ class GraderSession:
         self.send(Event(START, spec.name))
         started = _clock()
         yield
-        verdict = self.verdicts.pop(item.nodeid, Verdict(ERROR, "The check did not report a verdict."))
+        verdict = self.verdicts.pop(item.nodeid, Verdict(ERROR, "The check did not report a verdict.",
+                                                          GRADER_ERROR))
         outcome = self.outcomes.setdefault(spec.name, CheckOutcome())
         outcome.add(item, verdict, _clock() - started)
         self.items_left[spec.name] -= 1
         if self.items_left[spec.name] == 0:
             self.send(Event(RESULT, spec.name, outcome.to_data()))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function):
+        """Student code may raise KeyboardInterrupt or another BaseException, which pytest would take
+        as the end of the whole run: carry it as an ordinary exception, a failure of this check."""
+        try:
+            return (yield)
+        except (Exception, SystemExit, GeneratorExit, OutcomeException):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt and the like from the student
+            raise StudentInterrupt(exc) from exc
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from grader.catalog import CheckSpec, Text
-from grader.feedback import fail
+from grader.feedback import fail, shown
 
 LETTERS = "abcd"
 
@@ -16,7 +16,7 @@ def check_answer(value: object, spec: CheckSpec, lang: str = "en") -> None:
              f"{name} set to one lowercase letter from {', '.join(LETTERS)}",
              "The choices are listed in the module docstring.")
     if not isinstance(value, str) or value.strip().lower() not in LETTERS:
-        fail(f"{name} is {value!r}, which is not one of the letters {', '.join(LETTERS)}.",
+        fail(f"{name} is {shown(value)}, which is not one of the letters {', '.join(LETTERS)}.",
              f"{name} = \"a\" (or b, c, d): one lowercase letter")
     letter = value.strip().lower()
     if letter != spec.thresholds["answer"]:

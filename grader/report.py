@@ -8,6 +8,14 @@ from dataclasses import asdict, dataclass, field
 
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
 
+# Why a check ended as it did, beyond its status; "" when the status says it all. Decisions (a retry
+# of a not-measurable check, a test that tells a student's mistake from a grader bug) read these
+# fields, never the feedback text.
+NO_CONCURRENT_WORK = "no concurrent work"  # failed: the function did not do the exercise's concurrent work
+TIMED_OUT, CRASHED, EXITED = "timed out", "crashed", "exited"
+IMPORT_ERROR, GRADER_ERROR = "import error", "grader error"
+HIDDEN, NOT_MEASURABLE, DEPENDENCY_MISSING = "hidden", "not measurable", "dependency missing"
+
 
 @dataclass
 class CheckResult:
@@ -20,6 +28,7 @@ class CheckResult:
     max_points: float
     visibility: str
     feedback: str = ""
+    reason: str = ""
     duration_s: float = 0.0
     details: dict = field(default_factory=dict)
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from grader import sandbox
 from grader.catalog import CheckSpec, Exercise
 from grader.events import IMPORT, RESULT, START, EventReader
-from grader.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, ExerciseResult
+from grader.report import (CRASHED, ERROR, EXITED, HIDDEN, PASSED, SKIPPED, TIMED_OUT, CheckResult,
+                           ExerciseResult)
 
 _clock = time.monotonic
 HIDDEN_FEEDBACK = "Hidden check: graded after submission."
@@ -132,24 +133,38 @@ def _why_never_ran(attempt: Attempt) -> str:
 
 
 def _with_hint(result: CheckResult, spec: CheckSpec, lang: str) -> CheckResult:
-    """Add the catalog's hint under a failure that does not carry a hint of its own."""
+    """Add the catalog's hint under the failure it is about (the check asked for it)."""
     hint = spec.hint.get(lang)
-    if result.status in (ERROR, FAILED) and hint and "Hint:" not in result.feedback:
+    if hint:
         result.feedback = f"{result.feedback}\nHint: {hint}".strip()
     return result
 
 
-def _result(spec: CheckSpec, status: str, feedback: str, duration: float = 0.0, details: dict | None = None,
-            ) -> CheckResult:
+def _result(spec: CheckSpec, status: str, feedback: str, reason: str = "", duration: float = 0.0,
+            details: dict | None = None) -> CheckResult:
     return CheckResult(
         name=spec.name, target=spec.target, status=status,
         points=spec.points if status == PASSED else 0.0, max_points=spec.points,
-        visibility=spec.visibility, feedback=feedback, duration_s=duration, details=details or {},
+        visibility=spec.visibility, feedback=feedback, reason=reason, duration_s=duration,
+        details=details or {},
     )
 
 
+def _reported(spec: CheckSpec, data: dict, lang: str) -> CheckResult:
+    """A check's verdict as the grading child reported it."""
+    result = _result(spec, str(data.get("status", ERROR)), str(data.get("feedback", "")),
+                     str(data.get("reason", "")), float(data.get("duration_s", 0.0)), data.get("details"))
+    return _with_hint(result, spec, lang) if data.get("catalog_hint") else result
+
+
+def _unfinished_reason(attempt: Attempt) -> str:
+    if attempt.stopped_because:
+        return TIMED_OUT
+    return CRASHED if attempt.returncode is not None and attempt.returncode < 0 else EXITED
+
+
 def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec],
-               limits: sandbox.Limits | None = None) -> dict[str, CheckResult]:
+               limits: sandbox.Limits | None = None, lang: str = "en") -> dict[str, CheckResult]:
     """Every check's verdict, resuming in a fresh child after a hang, crash or exit."""
     limits = limits or sandbox.Limits()
     student_file = submission_dir / exercise.module
@@ -160,21 +175,20 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
         for spec in pending:
             data = attempt.results.get(spec.name)
             if data is not None:
-                results[spec.name] = _result(spec, data["status"], data["feedback"], data["duration_s"],
-                                             data.get("details"))
+                results[spec.name] = _reported(spec, data, lang)
         unfinished = next((s for s in pending if s.name == attempt.running), None)
         if unfinished is not None:
-            why = _why_unfinished(attempt, unfinished, exercise, student_file)
+            why, reason = _why_unfinished(attempt, unfinished, exercise, student_file), _unfinished_reason(attempt)
             if attempt.importing:
                 why = f"While your file was being imported: {why}"
                 for spec in pending:
-                    results.setdefault(spec.name, _result(spec, ERROR, why))
-            results[unfinished.name] = _result(unfinished, ERROR, why)
+                    results.setdefault(spec.name, _result(spec, ERROR, why, reason))
+            results[unfinished.name] = _result(unfinished, ERROR, why, reason)
         remaining = [s for s in pending if s.name not in results]
         if remaining and unfinished is None:
-            reason = _why_never_ran(attempt)
+            why = _why_never_ran(attempt)
             for spec in remaining:
-                results[spec.name] = _result(spec, ERROR, reason)
+                results[spec.name] = _result(spec, ERROR, why, _unfinished_reason(attempt))
             remaining = []
         pending = remaining
     return results
@@ -184,9 +198,8 @@ def grade_exercise(exercise: Exercise, submission_dir: Path, include_hidden: boo
                    lang: str = "en") -> ExerciseResult:
     """Grade one exercise of a submission; hidden checks are listed but not run unless included."""
     to_run = [spec for spec in exercise.checks if include_hidden or not spec.hidden]
-    verdicts = run_checks(exercise, submission_dir, to_run) if to_run else {}
+    verdicts = run_checks(exercise, submission_dir, to_run, lang=lang) if to_run else {}
     result = ExerciseResult(exercise=exercise.id, title=exercise.title.get(lang))
     for spec in exercise.checks:
-        verdict = verdicts.get(spec.name) or _result(spec, SKIPPED, HIDDEN_FEEDBACK)
-        result.checks.append(_with_hint(verdict, spec, lang))
+        result.checks.append(verdicts.get(spec.name) or _result(spec, SKIPPED, HIDDEN_FEEDBACK, HIDDEN))
     return result

@@ -54,9 +54,16 @@ def student_frames(tb: TracebackType | None, student_file: str) -> list[StudentF
     return frames
 
 
-def describe_exception(exc: BaseException) -> str:
-    """`ValueError: message`, or the bare type name when there is no message."""
-    message = str(exc).strip()
+def describe_exception(exc: BaseException, limit: int = 500) -> str:
+    """`ValueError: message`, or the bare type name when there is no message (or its `__str__` fails).
+
+    The message is cut at `limit` characters: a student's exception may carry a whole data set."""
+    try:
+        message = str(exc).strip()
+    except Exception:  # noqa: BLE001 - a student's exception whose __str__ itself raises
+        message = ""
+    if len(message) > limit:
+        message = message[:limit] + " ..."
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
@@ -84,6 +91,6 @@ def import_student_module(path: Path) -> ModuleType:
     try:
         return importlib.import_module(name)
     except BaseException as exc:  # noqa: BLE001 - anything the student's top level raises is reported
-        if isinstance(exc, (KeyboardInterrupt, pytest.fail.Exception)):
+        if isinstance(exc, pytest.fail.Exception):  # the check's timeout, not the student's error
             raise
         raise SubmissionImportError(_describe_import_failure(exc, path)) from None

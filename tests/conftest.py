@@ -12,6 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = Path(__file__).parent / "variants"
 EXPECT_PATTERN = re.compile(r"^# expect-fail:(.*)$", re.MULTILINE)
+EXPECT_ERROR_PATTERN = re.compile(r"^# expect-error:(.*)$", re.MULTILINE)
+ERROR_ITEM = re.compile(r"\s*(test_\w+)\s*\(([^)]+)\)\s*")
+GRADER_ERROR, NOT_MEASURABLE = "grader error", "not measurable"
 FEEDBACK_PATTERN = re.compile(r"^# expect-feedback: (test_\w+): (.+)$", re.MULTILINE)
 
 
@@ -53,6 +56,54 @@ def expected_failures(variant: Path) -> set[str]:
     """The checks a variant declares it must fail, from its `# expect-fail: a, b` line."""
     match = EXPECT_PATTERN.search(variant.read_text(encoding="utf-8"))
     return {name.strip() for name in match.group(1).split(",") if name.strip()} if match else set()
+
+
+def expected_errors(variant: Path) -> dict[str, str]:
+    """The checks a variant declares must end in an error, with the reason, from its
+    `# expect-error: test_a (timed out), test_b (timed out)` line."""
+    match = EXPECT_ERROR_PATTERN.search(variant.read_text(encoding="utf-8"))
+    if not match:
+        return {}
+    items = [item for item in match.group(1).split(",") if item.strip()]
+    parsed = [ERROR_ITEM.fullmatch(item) for item in items]
+    assert all(parsed), f"{variant.name}: malformed # expect-error line: {match.group(1)!r}"
+    return {m.group(1): m.group(2).strip() for m in parsed}
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What a submission must get: the checks that fail, those that end in an error (with the
+    reason), and every other check passes (or, for a timing check, is not measurable)."""
+
+    failed: frozenset[str] = frozenset()
+    errors: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, variant: Path) -> "Declared":
+        return cls(frozenset(expected_failures(variant)), tuple(sorted(expected_errors(variant).items())))
+
+
+def wrong_verdicts(checks: list[dict], declared: Declared) -> list[str]:
+    """Every check whose verdict differs from the declaration, as a line saying how. A check that
+    ends in the grader's own error is always wrong, whatever was declared."""
+    errors = dict(declared.errors)
+    wrong = []
+    for check in checks:
+        name, status, reason = check["name"], check["status"], check.get("reason", "")
+        said = f"{name}: {status}" + (f" ({reason})" if reason else "") + f": {check['feedback'][:400]}"
+        if reason == GRADER_ERROR:
+            wrong.append(f"grader error in {said}")
+        elif name in declared.failed:
+            if status != "failed":
+                wrong.append(f"declared failed, got {said}")
+        elif name in errors:
+            if status != "error" or reason != errors[name]:
+                wrong.append(f"declared error ({errors[name]}), got {said}")
+        elif status != "passed" and reason != NOT_MEASURABLE:
+            wrong.append(f"declared passed, got {said}")
+    names = {c["name"] for c in checks}
+    wrong += [f"declared check {n} does not exist" for n in (set(declared.failed) | set(errors)) - names]
+    return wrong
 
 
 def expected_feedback(variant: Path) -> list[tuple[str, str]]:

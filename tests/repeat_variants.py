@@ -5,8 +5,12 @@ core busy, no wrong verdict") are this script:
 
     python tests/repeat_variants.py exercise4 exercise5 --rounds 20
     python tests/repeat_variants.py exercise5 --rounds 5 --busy
+    python tests/repeat_variants.py exercise5 --rounds 5 --bursty
 
-`--busy` keeps one pure-Python busy loop running on the side for the whole run. A verdict is wrong
+`--busy` keeps one pure-Python busy loop running on the side for the whole run. `--bursty` is the
+load of another grading or a teacher's batch: a competing loop that opens a pool of 2 workers, keeps
+them busy for a random moment, closes it, pauses a random moment, and again (seeded with `--seed`,
+so a run can be repeated). A verdict is wrong
 when a check declared to fail passes, or a check not declared to fail neither passes nor says "Not
 measurable". Each round prints one line; the summary counts wrong verdicts, "not measurable" checks,
 and the slowest grade of the reference.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import random
 import sys
 import tempfile
 import time
@@ -24,9 +29,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from conftest import ROOT, expected_failures, submission_with, variants  # noqa: E402
+from conftest import ROOT, NOT_MEASURABLE, Declared, submission_with, variants, wrong_verdicts  # noqa: E402
 from grader.catalog import load_catalog  # noqa: E402
 from grader.runner import grade_exercise  # noqa: E402
+
+
+# --bursty: how long a burst keeps its 2 workers busy, and how long the pause after it lasts, in
+# seconds, each drawn uniformly: about as long as a round of exercise5's speedup check, so that a
+# burst may cover one of its three timings and not the others.
+BURST_SECONDS = (0.2, 1.5)
+PAUSE_SECONDS = (0.2, 1.5)
 
 
 def _spin(stop) -> None:
@@ -34,23 +46,49 @@ def _spin(stop) -> None:
         pass
 
 
-def _wrong_verdicts(result, declared: set[str]) -> tuple[list[str], list]:
+def _spin_for(seconds: float) -> None:
+    """A burst's task: keep a core busy for `seconds` of wall time (so a burst ends on time however
+    loaded the machine is, and the run stops within one burst)."""
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        pass
+
+
+def _bursts(stop, seed: int) -> None:
+    """Open a pool of 2 workers, keep both busy for a random moment, close it, pause, until `stop`."""
+    rng = random.Random(seed)
+    context = multiprocessing.get_context("fork")
+    while not stop.is_set():
+        burst = rng.uniform(*BURST_SECONDS)
+        with context.Pool(2) as pool:
+            pool.map(_spin_for, [burst, burst])
+            pool.close()
+            pool.join()
+        stop.wait(rng.uniform(*PAUSE_SECONDS))
+
+
+def _load(args, stop) -> multiprocessing.Process | None:
+    """The competing process the options ask for, started; None for an idle run."""
+    if args.busy:
+        process = multiprocessing.Process(target=_spin, args=(stop,), daemon=True)
+    elif args.bursty:
+        # Not a daemon: a daemonic process may not have children of its own (its pool).
+        process = multiprocessing.Process(target=_bursts, args=(stop, args.seed))
+    else:
+        return None
+    process.start()
+    return process
+
+
+def _wrong_verdicts(result, declared: Declared) -> tuple[list[str], list]:
     """The wrong verdicts of one graded submission, and its checks that were not measurable."""
-    wrong, unmeasured = [], []
-    for check in result.checks:
-        not_measurable = check.status == "skipped" and check.feedback.startswith("Not measurable")
-        if not_measurable:
-            unmeasured.append(check)
-        if check.name in declared and check.status == "passed":
-            wrong.append(f"{check.name} passed")
-        elif check.name not in declared and check.status != "passed" and not not_measurable:
-            wrong.append(f"{check.name} {check.status}: {check.feedback[:300]}")
-    return wrong, unmeasured
+    checks = result.to_dict()["checks"]
+    return wrong_verdicts(checks, declared), [c for c in result.checks if c.reason == NOT_MEASURABLE]
 
 
-def _cases(exercise_id: str) -> list[tuple[str, Path, set[str]]]:
-    reference = ("reference", ROOT / "solutions", set())
-    return [reference] + [(v.stem, v, expected_failures(v)) for v in variants(exercise_id)]
+def _cases(exercise_id: str) -> list[tuple[str, Path, Declared]]:
+    reference = ("reference", ROOT / "solutions", Declared())
+    return [reference] + [(v.stem, v, Declared.of(v)) for v in variants(exercise_id)]
 
 
 def run_round(exercise, workdir: Path) -> tuple[list[str], Counter, float]:
@@ -75,13 +113,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("exercises", nargs="+")
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--busy", action="store_true", help="keep one other core busy meanwhile")
+    load = parser.add_mutually_exclusive_group()
+    load.add_argument("--busy", action="store_true", help="keep one other core busy meanwhile")
+    load.add_argument("--bursty", action="store_true",
+                      help="meanwhile, a pool of 2 workers busy for a random moment, then closed, again and again")
+    parser.add_argument("--seed", type=int, default=1, help="the seed of --bursty's random moments")
     args = parser.parse_args()
     catalog = load_catalog()
     stop = multiprocessing.Event()
-    spinner = multiprocessing.Process(target=_spin, args=(stop,), daemon=True) if args.busy else None
-    if spinner:
-        spinner.start()
+    competitor = _load(args, stop)
     wrong_total, unmeasured_total, slowest = [], Counter(), Counter()
     try:
         for round_number in range(1, args.rounds + 1):
@@ -97,9 +137,10 @@ def main() -> int:
                     print("  WRONG", line, flush=True)
     finally:
         stop.set()
-        if spinner:
-            spinner.join()
-    print(f"\n{args.rounds} rounds{' with a busy core' if args.busy else ''}: {len(wrong_total)} wrong "
+        if competitor:
+            competitor.join()
+    under = " with a busy core" if args.busy else " under bursty load" if args.bursty else ""
+    print(f"\n{args.rounds} rounds{under}: {len(wrong_total)} wrong "
           f"verdicts; not measurable: {dict(unmeasured_total) or 'none'}; slowest reference grade: "
           + ", ".join(f"{k} {v:.1f} s" for k, v in slowest.items()))
     return 1 if wrong_total else 0

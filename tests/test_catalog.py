@@ -6,7 +6,7 @@ import ast
 import pytest
 
 from conftest import ROOT
-from grader.catalog import load_catalog, resolve
+from grader.catalog import KINDS, load_catalog, resolve
 
 CATALOG = load_catalog()
 
@@ -28,9 +28,10 @@ def test_every_exercise_has_a_stub_and_a_reference_solution(exercise):
 
 
 @pytest.mark.parametrize("exercise", CATALOG.values(), ids=lambda e: e.id)
-def test_every_check_has_points_a_target_and_an_english_hint(exercise):
+def test_every_check_has_points_a_target_a_kind_and_an_english_hint(exercise):
     for check in exercise.checks:
         assert check.points > 0 and check.target and check.hint.en
+        assert check.kind in KINDS
 
 
 def test_exercises_resolve_by_id_number_and_module():

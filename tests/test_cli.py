@@ -7,7 +7,7 @@ import pytest
 
 from conftest import ROOT, run_grade
 
-CHECK_KEYS = {"name", "target", "status", "points", "max_points", "visibility", "feedback", "duration_s",
+CHECK_KEYS = {"name", "target", "status", "points", "max_points", "visibility", "feedback", "reason", "duration_s",
               "details"}
 
 

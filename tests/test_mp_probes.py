@@ -1,4 +1,5 @@
-"""Tests of the multiprocessing probes: pool method accounting and process/parent-send recording."""
+"""Tests of the multiprocessing probes: pool method accounting, process and parent-send/receive
+recording, and the watched call that stops a call waiting for what can never come."""
 from __future__ import annotations
 
 import multiprocessing
@@ -6,6 +7,8 @@ from multiprocessing.pool import ThreadPool
 
 import pytest
 
+from grader.feedback import Feedback
+from grader.probes.mpcall import NeverStartedFeedback, call_watched
 from grader.probes.mprocs import process_target_feedback, watch_processes
 from grader.probes.pools import finish_pools, watch_pools
 
@@ -84,3 +87,95 @@ def test_a_manager_list_is_not_mistaken_for_parent_work(method):
         shared = manager.list()
         list(shared)
     assert log.parent_sends == [] and log.workers() == []
+
+
+def send_item_down(connection):
+    connection.send("item")
+    connection.close()
+
+
+def append_item(shared):
+    shared.append("item")
+
+
+def put_long_string(queue):
+    queue.put("x" * 1_000_000)
+
+
+def test_processes_created_but_never_started_are_reported():
+    queue = FORK.Queue()
+    with watch_processes() as log:
+        unstarted = [FORK.Process(target=put_item, args=(queue,)) for _ in range(2)]
+        started = FORK.Process(target=put_item, args=(queue,))
+        started.start()
+        queue.get(timeout=30)
+        started.join()
+    assert log.never_started() == unstarted
+    assert len(log.workers()) == 1 and log.received_from_children()
+
+
+def test_what_the_parent_receives_is_counted_but_not_what_it_sends():
+    with watch_processes() as log:
+        receiver, sender = FORK.Pipe(duplex=False)
+        child = FORK.Process(target=send_item_down, args=(sender,))
+        child.start()
+        assert receiver.recv() == "item"
+        child.join()
+    assert log.parent_receives == 1 and log.parent_sends == []
+    assert receiver in log.readers
+
+
+def test_a_parent_that_receives_nothing_is_seen():
+    with watch_processes() as log:
+        child = FORK.Process(target=square, args=(3,))
+        child.start()
+        child.join()
+    assert not log.received_from_children()
+
+
+@pytest.mark.parametrize("read_first", [True, False], ids=["read_before_join", "read_after_join"])
+def test_a_manager_list_read_while_a_child_runs_is_an_early_read(read_first):
+    with FORK.Manager() as manager, watch_processes() as log:
+        shared = manager.list()
+        child = FORK.Process(target=append_item, args=(shared,))
+        child.start()
+        if read_first:
+            shared[:]
+        child.join()
+        list(shared)
+    assert log.received_from_children()
+    assert bool(log.early_reads) is read_first
+
+
+def _wait_on_unstarted():
+    queue = FORK.Queue()
+    FORK.Process(target=put_item, args=(queue,))
+    return queue.get()
+
+
+def _join_before_drain():
+    queue = FORK.Queue()
+    child = FORK.Process(target=put_long_string, args=(queue,))
+    child.start()
+    child.join()
+    return queue.get()
+
+
+class _Request:
+    """Just enough of a pytest request for call_watched's informational notes."""
+
+    class node:
+        user_properties: list = []
+
+
+def test_a_call_waiting_on_processes_it_never_started_is_stopped_and_told_so():
+    with pytest.raises(NeverStartedFeedback) as stopped:
+        call_watched(_Request(), __file__, "wait_on_unstarted()", _wait_on_unstarted)
+    assert stopped.value.none_started
+    assert "1 of the 1 processes it created were never started" in str(stopped.value)
+
+
+def test_a_join_before_drain_deadlock_is_stopped_and_told_so():
+    with pytest.raises(Feedback, match="deadlocked") as stopped:
+        call_watched(_Request(), __file__, "join_before_drain()", _join_before_drain)
+    assert "Joining processes that use queues" in str(stopped.value)

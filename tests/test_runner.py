@@ -55,7 +55,7 @@ def test_syntax_error_is_reported_on_every_check_with_its_line(grade_file):
     assert graded.exit_code == 1
     for check in graded.report["exercises"][0]["checks"]:
         if check["status"] != "skipped":
-            assert check["status"] == "error"
+            assert (check["status"], check["reason"]) == ("error", "import error")
             assert "syntax error on line 5" in check["feedback"]
 
 
@@ -69,6 +69,7 @@ def test_exit_at_import_errors_every_check_without_retrying_forever(grade_file):
     assert graded.exit_code == 1
     checks = [c for c in graded.report["exercises"][0]["checks"] if c["status"] != "skipped"]
     assert all(c["status"] == "error" and "being imported" in c["feedback"] for c in checks)
+    assert {c["reason"] for c in checks} == {"exited"}
 
 
 def test_missing_function_fails_its_checks_and_the_rest_are_graded(grade_file):
@@ -80,8 +81,8 @@ def test_missing_function_fails_its_checks_and_the_rest_are_graded(grade_file):
 def test_a_hanging_check_times_out_and_the_others_finish(grade_file):
     graded = grade_file("hangs_in_queue")
     check = graded.check(QUEUE_CHECK)
-    assert check["status"] == "error" and check["feedback"].startswith("Timed out")
-    assert "count_with_queue" in check["feedback"]
+    assert (check["status"], check["reason"]) == ("error", "timed out")
+    assert check["feedback"].startswith("Timed out") and "count_with_queue" in check["feedback"]
     others = {n: s for n, s in graded.statuses().items() if n != QUEUE_CHECK and s != "skipped"}
     assert set(others.values()) == {"passed"}
 
@@ -89,7 +90,7 @@ def test_a_hanging_check_times_out_and_the_others_finish(grade_file):
 def test_a_hang_that_blocks_the_alarm_is_killed_and_the_run_resumes(grade_file):
     graded = grade_file("ignores_alarm_and_hangs")
     check = graded.check(QUEUE_CHECK)
-    assert check["status"] == "error"
+    assert (check["status"], check["reason"]) == ("error", "timed out")
     assert "killed" in check["feedback"] and "count_with_queue" in check["feedback"]
     assert graded.statuses()["test_count_with_queue_does_not_busy_wait"] == "passed"
 
@@ -97,7 +98,8 @@ def test_a_hang_that_blocks_the_alarm_is_killed_and_the_run_resumes(grade_file):
 def test_an_exit_mid_check_is_reported_and_the_run_resumes(grade_file):
     graded = grade_file("exits_mid_check")
     check = graded.check(QUEUE_CHECK)
-    assert check["status"] == "error" and "exit status 3" in check["feedback"]
+    assert (check["status"], check["reason"]) == ("error", "exited")
+    assert "exit status 3" in check["feedback"]
     assert graded.statuses()["test_count_with_queue_does_not_busy_wait"] == "passed"
 
 

@@ -1,37 +1,32 @@
 """Every exercise graded through the real `grade` command, hidden checks included: the reference
 solution earns full marks, the stub nothing, and each realistic submission under tests/variants/
-fails exactly the checks it declares on its `# expect-fail:` line (none, for a correct one), with
-feedback that names the mistake where it declares `# expect-feedback: check: phrase`.
+gets exactly the verdicts it declares: status `failed` for the checks on its `# expect-fail:` line,
+status `error` with the reason for those on its `# expect-error: check (reason)` line, `passed` for
+every other check, with feedback that names the mistake where it declares
+`# expect-feedback: check: phrase`. A check that ends in the grader's own error fails the test,
+whatever the variant declared: a grader crash can never pass for a student's mistake.
 
 One allowance, and only one: a check that could not measure what it needs on a busy machine says so
-("Not measurable ...", status skipped) instead of guessing. Such a skip never counts as a pass: a
-check declared to fail must not pass, and a check declared to pass must pass or be not measurable.
+(status skipped, reason "not measurable") instead of guessing. Such a skip never counts as a pass or
+a failure: a check declared to fail must fail, and a check declared to pass must pass or be not
+measurable.
 """
 from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, Graded, expected_failures, expected_feedback, run_grade, submission_with, variants
+from conftest import ROOT, Declared, Graded, expected_feedback, run_grade, submission_with, variants, wrong_verdicts
 from grader.catalog import load_catalog
 
 CATALOG = load_catalog()
 CASES = [(exercise, variant) for exercise in CATALOG.values() for variant in variants(exercise.id)]
 
 
-def _not_measurable(check: dict) -> bool:
-    return check["status"] == "skipped" and check["feedback"].startswith("Not measurable")
-
-
-def assert_as_declared(graded: Graded, declared: set[str]) -> None:
-    """Each check passed unless declared to fail; declared failures did not pass."""
+def assert_as_declared(graded: Graded, declared: Declared) -> None:
+    """Every check got the verdict the submission declares for it, and the exit code agrees."""
     checks = graded.report["exercises"][0]["checks"]
-    assert {c["name"] for c in checks} >= declared, "a declared check does not exist"
-    for check in checks:
-        if check["name"] in declared:
-            assert check["status"] != "passed", f"{check['name']} passed\n{graded.stdout}"
-        else:
-            assert check["status"] == "passed" or _not_measurable(check), \
-                f"{check['name']}: {check['status']}: {check['feedback']}\n{graded.stdout}"
+    wrong = wrong_verdicts(checks, declared)
+    assert not wrong, "\n".join(wrong)
     really_failed = any(c["status"] in ("failed", "error") for c in checks)
     assert graded.exit_code == (1 if really_failed else 0)
 
@@ -40,7 +35,7 @@ def assert_as_declared(graded: Graded, declared: set[str]) -> None:
 def test_variant_fails_exactly_the_checks_it_declares(exercise, variant, tmp_path):
     folder = submission_with(tmp_path, exercise.module, variant)
     graded = run_grade(exercise.id, "--path", str(folder), "--format", "json", "--include-hidden")
-    assert_as_declared(graded, expected_failures(variant))
+    assert_as_declared(graded, Declared.of(variant))
     for check, phrase in expected_feedback(variant):
         assert phrase in graded.check(check)["feedback"], graded.check(check)["feedback"]
 
@@ -48,7 +43,7 @@ def test_variant_fails_exactly_the_checks_it_declares(exercise, variant, tmp_pat
 @pytest.mark.parametrize("exercise", CATALOG.values(), ids=lambda e: e.id)
 def test_reference_solution_earns_full_marks(exercise):
     graded = run_grade(exercise.id, "--path", str(ROOT / "solutions"), "--format", "json", "--include-hidden")
-    assert_as_declared(graded, set())
+    assert_as_declared(graded, Declared())
 
 
 @pytest.mark.parametrize("exercise", CATALOG.values(), ids=lambda e: e.id)
@@ -57,3 +52,5 @@ def test_stub_earns_nothing(exercise):
     assert graded.exit_code == 1
     assert graded.report["score"] == 0
     assert {c["status"] for c in graded.report["exercises"][0]["checks"]} == {"failed"}
+    assert all("Not implemented yet" in c["feedback"] or "Not answered yet" in c["feedback"]
+               for c in graded.report["exercises"][0]["checks"])

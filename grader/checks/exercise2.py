@@ -5,6 +5,12 @@ The sums are checked on inputs where every mistake of partitioning shows: large 
 element, or any mix of both, changes the total). The thread checks decide on what happened while the
 function ran: which threads were started and joined, which of them ran the student's code, and which
 threads put items on a `queue.Queue`.
+
+The checks of how the sum is computed (kind `concurrency`) earn their points only when the function
+did the exercise's concurrent work: it started threads and at least one of them ran the student's
+code (summing its part). A `sum(arr)` in the caller starts nothing, and threads whose target is the
+result of a call or a standard-library function do nothing of the student's: the threads' count, the
+queue and the joins are not judged then.
 """
 from __future__ import annotations
 
@@ -13,11 +19,12 @@ import numbers
 import random
 import threading
 import time
+import types
 
-from grader.feedback import check, fail, info
-from grader.probes.observe import observe_call
+from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, info, shown
+from grader.probes.observe import Observation, observe_call
 from grader.probes.queues import watch_queues
-from grader.probes.threads import target_mistake_feedback, watch_threads
+from grader.probes.threads import target_mistake_feedback
 from grader.questions import check_answer
 from grader.validation import check_rejects
 
@@ -43,29 +50,37 @@ def _shown(arr) -> str:
     return f"<a {kind} of {len(arr)} large integers>"
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+def _as_number(value) -> int | float | None:
+    """A student's result as a Python int (for an integral type) or float (for another real type),
+    or None when it is not a number: numpy scalars and the like are then compared safely."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        return int(value) if isinstance(value, numbers.Integral) else float(value)
+    except Exception:  # noqa: BLE001 - a student's number type whose conversion raises
+        return None
 
 
-def _int_sum_feedback(arr, thread_count: int, got, expected: int) -> str:
-    """What went wrong in an integer sum, as precisely as the result allows."""
+def _int_sum_feedback(arr, thread_count: int, got, expected: int) -> tuple[str, str]:
+    """What went wrong in an integer sum, as precisely as the result allows, and a hint about it."""
     call = f"sum_using_threads({_shown(arr)}, {thread_count})"
-    if not _is_number(got):
-        return f"{call} returned {got!r:.80}, not a number."
-    if isinstance(got, float):
-        off = f", off by {int(got) - expected}" if math.isfinite(got) else ""
-        return (f"{call} returned the float {got!r}{off}: integers must be summed "
-                "exactly, and a float keeps only about 16 significant digits (use sum(), not "
-                "math.fsum or a float accumulator).")
-    difference = got - expected
+    number = _as_number(got)
+    if number is None:
+        return f"{call} returned {shown(got)}, not a number.", ""
+    if isinstance(number, float):
+        off = f", off by {int(number) - expected}" if math.isfinite(number) else ""
+        return (f"{call} returned the float {shown(got)}{off}: integers must be summed exactly, and a float "
+                "keeps only about 16 significant digits.",
+                "Add integers as integers: use sum() (not math.fsum, and no float accumulator such as 0.0).")
+    difference = number - expected
     index = {value: i for i, value in enumerate(arr)}
     if abs(difference) in index:
         what = "counted twice" if difference > 0 else "never counted"
-        return f"{call} returned {got!r}: the element at index {index[abs(difference)]} was {what}."
-    return f"{call} returned {got!r}, off by {difference!r}: some elements were dropped or counted twice."
+        return f"{call} returned {number}: the element at index {index[abs(difference)]} was {what}.", CHECK_HINT
+    return f"{call} returned {number}, off by {difference}: some elements were dropped or counted twice.", CHECK_HINT
 
 
-def _base3_feedback(length: int, got) -> str:
+def _base3_feedback(length: int, got: int | float) -> str:
     """For a sum of powers of 3: which indexes were dropped or doubled, or ''."""
     if not isinstance(got, int) or got < 0:
         return ""
@@ -100,9 +115,10 @@ def test_sum_counts_every_element_exactly_once(target, thresholds, request):
     for arr, thread_count in cases:
         expected = sum(arr)
         got = target(arr, thread_count)
-        if got != expected or not _is_number(got):
-            fail(_int_sum_feedback(arr, thread_count, got, expected),
-                 f"{expected} (exactly: every element counted once)")
+        number = _as_number(got)
+        if number is None or number != expected:
+            seen, hint = _int_sum_feedback(arr, thread_count, got, expected)
+            fail(seen, f"{expected} (exactly: every element counted once)", hint)
 
     # Information only: the student's own 1-thread and 4-thread times, to see the GIL at work.
     timing_input = [1] * thresholds["timing_length"]
@@ -120,10 +136,12 @@ def test_sum_handles_empty_input_one_element_and_more_threads_than_elements(targ
         arr = _powers_of_3(length)
         expected = sum(arr)
         got = target(arr, thread_count)
-        check(_is_number(got) and got == expected,
-              f"sum_using_threads({arr!r}, {thread_count}) returned {got!r:.80}"
-              f"{_base3_feedback(length, got)}.",
-              f"{expected}")
+        number = _as_number(got)
+        call = f"sum_using_threads({arr!r}, {thread_count})"
+        if number is None:
+            fail(f"{call} returned {shown(got)}, not a number.", f"{expected}")
+        check(number == expected, f"{call} returned {shown(got)}{_base3_feedback(length, number)}.",
+              f"{expected}", CHECK_HINT)
 
 
 def test_sum_of_floats_is_within_a_tight_tolerance(target, thresholds):
@@ -132,82 +150,116 @@ def test_sum_of_floats_is_within_a_tight_tolerance(target, thresholds):
         arr = [rng.uniform(1.0, 2.0) for _ in range(length)]
         expected = math.fsum(arr)
         got = target(arr, thread_count)
-        check(_is_number(got) and math.isclose(got, expected, rel_tol=thresholds["rel_tol"]),
-              f"sum_using_threads(<a list of {length} floats between 1 and 2>, {thread_count}) returned "
-              f"{got!r:.80}" + (f", off by {got - expected:.6g}" if _is_number(got) else "") + ".",
+        number = _as_number(got)
+        call = f"sum_using_threads(<a list of {length} floats between 1 and 2>, {thread_count})"
+        if number is None:
+            fail(f"{call} returned {shown(got)}, not a number.", f"{expected!r}")
+        check(math.isclose(number, expected, rel_tol=thresholds["rel_tol"]),
+              f"{call} returned {shown(got)}, off by {number - expected:.6g}.",
               f"{expected!r}, within a relative {thresholds['rel_tol']:g} (every element counted once; "
-              "only the order of the additions may differ)")
+              "only the order of the additions may differ)", CHECK_HINT)
 
 
-def test_starts_exactly_thread_count_threads(target, thresholds):
-    for length, thread_count in thresholds["sizes"]:
-        arr = list(range(1, length + 1))
-        with watch_threads() as threads:
-            target(arr, thread_count)
-        check(len(threads.started) == thread_count,
-              f"sum_using_threads(<{length} numbers>, {thread_count}) started "
-              f"{len(threads.started)} threads.",
-              f"exactly {thread_count} threads (thread_count), also when there are fewer elements than "
-              "threads: a thread with no elements reports 0")
+def _observe(target, arr, thread_count: int, student_file) -> Observation:
+    """One call under the thread probes and the tracer of the student's code."""
+    return observe_call(target, arr, thread_count, student_file=str(student_file))
 
 
 def _target_name(target) -> str:
-    return getattr(target, "__qualname__", None) or type(target).__name__
+    """How the feedback names a thread's target: `Queue.put` for a bound method (also while a probe
+    wraps it), else the function's qualified name."""
+    owner, name = getattr(target, "__self__", None), getattr(target, "__name__", None)
+    if owner is not None and isinstance(name, str) and not isinstance(owner, types.ModuleType):
+        return f"{type(owner).__name__}.{name}"
+    qualname = getattr(target, "__qualname__", None)
+    return qualname if isinstance(qualname, str) else type(target).__name__
+
+
+def _working_threads(seen: Observation) -> list:
+    """The started threads that ran the student's code: where a partial sum can have been computed."""
+    return [s for s in seen.threads.started if seen.trace.ran_student_code(s.thread)]
+
+
+def _require_threads_did_the_summing(seen: Observation, call: str, thread_count: int) -> None:
+    """Fail for no concurrent work unless a thread the call started ran the student's code."""
+    __tracebackhide__ = True
+    if _working_threads(seen):
+        return
+    started = seen.threads.started
+    expected = f"{thread_count} threads started, each computing the partial sum of its own part"
+    if not started:
+        fail_without_concurrency(f"{call} started no thread: the calling thread computed the sum itself.",
+                                 expected)
+    mistake = target_mistake_feedback(seen.threads)
+    why = mistake or (f"Their target was `{_target_name(started[0].target)}`, not a function of yours, so "
+                      "the partial sums were computed by the calling thread before the threads started.")
+    fail_without_concurrency(f"{call} started {len(started)} threads, but none of them ran your code. {why}",
+                             expected)
+
+
+def test_starts_exactly_thread_count_threads(target, thresholds, student_file):
+    for length, thread_count in thresholds["sizes"]:
+        call = f"sum_using_threads(<{length} numbers>, {thread_count})"
+        seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
+        _require_threads_did_the_summing(seen, call, thread_count)
+        started = len(seen.threads.started)
+        check(started == thread_count, f"{call} started {started} threads.",
+              f"exactly {thread_count} threads (thread_count), also when there are fewer elements than "
+              "threads: a thread with no elements reports 0", CHECK_HINT)
 
 
 def test_each_partial_sum_is_computed_in_a_started_thread(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
-        arr = list(range(1, length + 1))
         call = f"sum_using_threads(<{length} numbers>, {thread_count})"
-        seen = observe_call(target, arr, thread_count, student_file=str(student_file))
+        seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
         started = seen.threads.started
-        check(bool(started), f"{call} started no thread: the caller computed the sum itself.",
-              f"{thread_count} threads, each summing its own part")
+        if not started:
+            fail_without_concurrency(f"{call} started no thread: the calling thread computed the sum itself.",
+                                     f"{thread_count} threads, each summing its own part")
         mistake = target_mistake_feedback(seen.threads)
         if mistake:
             fail(f"{call}: {mistake} So the partial sums were computed by the calling thread while it "
                  "was creating the threads, and the threads did nothing.",
                  "each partial sum computed inside its thread")
         idle = [s for s in started if not seen.trace.ran_student_code(s.thread)]
-        check(not idle,
-              f"{call}: {len(idle)} of the {len(started)} threads ran none of your code: their target "
-              f"was `{_target_name(idle[0].target) if idle else ''}`, so the partial sums were computed "
-              "before the threads started, by the calling thread.",
-              "each thread running your function that sums its part",
-              "Pass the function that does the summing as the target, with the data in args; the caller "
-              "only starts the threads, collects the partial sums and joins the threads.")
+        if idle:
+            fail(f"{call}: {len(idle)} of the {len(started)} threads ran none of your code: their target "
+                 f"was `{_target_name(idle[0].target)}`, so their partial sums were computed before the "
+                 "threads started, by the calling thread.",
+                 "each thread running your function that sums its part",
+                 "Pass the function that does the summing as the target, with the data in args; the caller "
+                 "only starts the threads, collects the partial sums and joins the threads.")
 
 
-def test_partial_sums_come_back_through_a_queue(target, thresholds):
+def test_partial_sums_come_back_through_a_queue(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
-        arr = list(range(1, length + 1))
         call = f"sum_using_threads(<{length} numbers>, {thread_count})"
-        with watch_threads() as threads, watch_queues() as queues:
-            target(arr, thread_count)
+        with watch_queues() as queues:
+            seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
+        _require_threads_did_the_summing(seen, call, thread_count)
         check(bool(queues.put_into),
               f"{call} put nothing on a queue.Queue: the partial sums came back some other way "
               "(a list, a dict, a global variable, an attribute of the thread).",
-              "each thread putting its partial sum on a queue.Queue, as the exercise asks")
+              "each thread putting its partial sum on a queue.Queue, as the exercise asks", CHECK_HINT)
         putters = queues.threads_that_put()
-        silent = [s for s in threads.started if s.thread not in putters]
+        silent = [s for s in seen.threads.started if s.thread not in putters]
         by_caller = (" The calling thread put the items itself."
                      if threading.current_thread() in putters else "")
         check(not silent,
-              f"{call}: {len(silent)} of the {len(threads.started)} threads put nothing on a queue."
+              f"{call}: {len(silent)} of the {len(seen.threads.started)} threads put nothing on a queue."
               + by_caller,
-              "every thread putting its partial sum on the shared queue.Queue")
+              "every thread putting its partial sum on the shared queue.Queue", CHECK_HINT)
 
 
-def test_every_thread_is_joined_before_return(target, thresholds):
+def test_every_thread_is_joined_before_return(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
-        arr = list(range(1, length + 1))
-        with watch_threads() as threads:
-            target(arr, thread_count)
-        not_joined = threads.not_joined()
-        running = threads.alive_at_return
+        call = f"sum_using_threads(<{length} numbers>, {thread_count})"
+        seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
+        _require_threads_did_the_summing(seen, call, thread_count)
+        not_joined = seen.threads.not_joined()
+        running = seen.threads.alive_at_return
         check(not not_joined and not running,
-              f"sum_using_threads(<{length} numbers>, {thread_count}) returned without joining "
-              f"{len(not_joined)} of its {len(threads.started)} threads"
+              f"{call} returned without joining {len(not_joined)} of its {len(seen.threads.started)} threads"
               + (f"; {len(running)} were still running." if running else "."),
               "join() called on every started thread before returning",
               "Taking the partial sums off the queue is not enough: a thread may still be running after "

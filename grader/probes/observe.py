@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from grader.probes.locks import LockLog, LockRegistry
+from grader.probes.prints import PrintLog, watch_prints
 from grader.probes.threads import StartedThread, ThreadLog, watch_threads
-from grader.probes.tracing import Preemption, StudentTracer, TraceLog, no_locks
+from grader.probes.tracing import Preemption, StudentTracer, TraceLog, no_locks, steady_scheduling
 
 
 _clock = time.monotonic
@@ -16,13 +17,15 @@ _clock = time.monotonic
 
 @dataclass
 class Observation:
-    """What a call returned and what it did with threads, shared state and locks."""
+    """What a call returned and what it did with threads, shared state, locks and standard output
+    (`prints`: what was printed, and by which thread, until the call returned)."""
 
     result: object
     threads: ThreadLog
     trace: TraceLog
     locks: LockLog | None
     freeze_leftovers: Callable[[], None]
+    prints: PrintLog = field(default_factory=PrintLog)
 
 
 SETTLE_TIMEOUT_S = 2.0
@@ -41,9 +44,11 @@ def _settle(leftovers: list[StartedThread]) -> None:
 
 
 def observe_call(function: Callable, *args, student_file: str, preemption: Preemption | None = None,
-                 locks: LockRegistry | None = None, leave_running: bool = False, **kwargs) -> Observation:
-    """Call `function(*args, **kwargs)` while watching threads, tracing the student's bytecode and
-    recording lock use; exceptions from the call propagate after every probe is removed.
+                 locks: LockRegistry | None = None, leave_running: bool = False, steady: bool = False,
+                 **kwargs) -> Observation:
+    """Call `function(*args, **kwargs)` while watching threads and standard output, tracing the
+    student's bytecode and recording lock use; exceptions from the call propagate after every probe
+    is removed. With `steady`, threads switch only where they block (see `steady_scheduling`).
 
     Non-daemon threads the call left running are given a moment to finish while still traced. Then
     every thread of the call is frozen when it next runs the student's code, unless `leave_running`
@@ -51,12 +56,13 @@ def observe_call(function: Callable, *args, student_file: str, preemption: Preem
     tracer = StudentTracer(student_file, preemption, locks.held if locks else no_locks)
     try:
         with tracer as trace_log, (locks.recording() if locks else nullcontext()) as lock_log:
-            with watch_threads() as thread_log:
-                result = function(*args, **kwargs)
-            _settle(thread_log.alive_at_return)
+            with steady_scheduling() if steady else nullcontext():
+                with watch_threads() as thread_log, watch_prints() as print_log:
+                    result = function(*args, **kwargs)
+                _settle(thread_log.alive_at_return)
     except BaseException:
         tracer.freeze_leftovers()
         raise
     if not leave_running:
         tracer.freeze_leftovers()
-    return Observation(result, thread_log, trace_log, lock_log, tracer.freeze_leftovers)
+    return Observation(result, thread_log, trace_log, lock_log, tracer.freeze_leftovers, print_log)

@@ -2,8 +2,8 @@
 
 `watch_pools()` wraps the methods of `multiprocessing.pool.Pool` (so `ThreadPool`, a subclass, too)
 and `ApplyResult.get`/`wait`. It records the methods the caller itself used (not those a method uses
-internally: `apply` is `apply_async(...).get()`), when each submitted result was first awaited, and
-whether each pool was closed and joined. It keeps every pool it saw alive until the block ends: a pool
+internally: `apply` is `apply_async(...).get()`), when each submitted result was awaited and when the
+caller learnt it was finished, and whether each pool was closed and joined. It keeps every pool it saw alive until the block ends: a pool
 left running would otherwise be torn down by the garbage collector the moment the call returns, hiding
 the leak. `finish_pools` then ends any pool the call left running.
 """
@@ -31,7 +31,8 @@ class PoolRecord:
     processes_argument: object
     workers: int
     calls: list[str] = field(default_factory=list)
-    # ("submit", result id) and ("await", result id) in the order they happened.
+    # ("submit", result id), ("await", result id) and ("done", result id: a get() or wait() returned
+    # with the result ready) in the order they happened.
     events: list[tuple[str, int]] = field(default_factory=list)
 
     @property
@@ -49,6 +50,29 @@ class PoolRecord:
                 return submitted
             submitted += 1
         return submitted
+
+    def most_in_flight(self) -> int:
+        """The most apply_async results ever submitted and not yet known to be finished: at most that
+        many tasks can have been computed at the same time. (A task may finish before the caller
+        learns it, so the true number can be lower, never higher.)"""
+        pending: set[int] = set()
+        most = 0
+        for kind, key in self.events:
+            if kind == "submit":
+                pending.add(key)
+                most = max(most, len(pending))
+            elif kind == "done":
+                pending.discard(key)
+        return most
+
+    def one_task_at_a_time(self) -> bool:
+        """Whether the caller never gave the pool a second task before the first had finished: it
+        used only the blocking `apply`, or only `apply_async` waiting for each result before the next
+        submission. Such a pool computes like a serial loop, whatever its number of workers."""
+        used = {name for name in COMPUTE_METHODS if self.count(name)}
+        if used == {"apply"}:
+            return True
+        return used == {"apply_async"} and self.most_in_flight() <= 1
 
     @property
     def submissions(self) -> int:
@@ -123,7 +147,10 @@ def watch_pools() -> Iterator[PoolLog]:
             record = submitted.get(id(self)) if outermost() else None
             if record is not None:
                 record.events.append(("await", id(self)))
-            return original(self, timeout)
+            result = original(self, timeout)
+            if record is not None and self.ready():
+                record.events.append(("done", id(self)))
+            return result
         return method
 
     patches = {name: wrap(name) for name in (*COMPUTE_METHODS, *LIFECYCLE_METHODS)}

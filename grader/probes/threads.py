@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from grader.feedback import shown
+
 _ORIGINAL_START = threading.Thread.start
 _ORIGINAL_JOIN = threading.Thread.join
 
@@ -54,6 +56,10 @@ class ThreadLog:
     def idents(self) -> set[int]:
         return {s.thread.ident for s in self.started if s.thread.ident is not None}
 
+    def threads(self) -> set[threading.Thread]:
+        """The started threads themselves (objects: an ident can be reused once a thread ends)."""
+        return {s.thread for s in self.started}
+
 
 def target_mistake_feedback(log: ThreadLog) -> str:
     """Feedback for threads that were handed the result of a call instead of a function, or ''."""
@@ -61,7 +67,7 @@ def target_mistake_feedback(log: ThreadLog) -> str:
     if not bad:
         return ""
     example = bad[0].target
-    given = "None" if example is None else f"a {type(example).__name__} ({example!r:.40})"
+    given = "None" if example is None else f"a {type(example).__name__} ({shown(example)})"
     return (f"{len(bad)} of the {len(log.started)} threads you started had no function to run: their "
             f"`target` was {given}. Writing `Thread(target=job())` calls `job` right away, in the calling "
             "thread, and passes its result as the target; the thread itself then does nothing. "

@@ -5,7 +5,9 @@ CPython rarely switches threads between the load and the store of `counter += 1`
 usually gives the right number. With preemption on, every bytecode the student's code runs in a
 worker thread is followed by a short sleep, which hands the interpreter to another thread exactly
 where a real scheduler could: a lost update then shows nearly every time, while correctly locked code
-is only slowed down (a thread sleeping inside `with lock:` still holds the lock).
+is only slowed down (a thread sleeping inside `with lock:` still holds the lock). Every thread started
+during the call, whatever it runs, also waits a moment before it starts, so that a caller that does
+not join its threads reads their work before it is done.
 """
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
-from typing import Callable
+from typing import Callable, Iterator
 
 _sleep = time.sleep
 SHARED_STORES = ("STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR")
@@ -25,17 +28,47 @@ SHARED_STORES = ("STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR")
 
 @dataclass(frozen=True)
 class Preemption:
-    """How hard to shake the scheduler: a random pause after each bytecode in worker threads.
+    """How hard to shake the scheduler: a random pause after each bytecode in worker threads, and a
+    random pause before every thread started during the call begins to run.
 
-    Most pauses are short; now and then one is long, so that a thread can fall far behind the
-    others, as it does when the operating system deschedules it: that is what exposes ordering bugs.
+    Most bytecode pauses are short; now and then one is long, so that a thread can fall far behind
+    the others, as it does when the operating system deschedules it: that is what exposes ordering
+    bugs. The start pause reaches every new thread, whatever its target: one running only the
+    standard library (`Thread(target=q.put, args=(1,))`) executes none of the student's bytecodes,
+    yet a busy machine delays it too, and a caller that does not join it then runs ahead of it.
     """
 
     max_pause_s: float = 2e-4
     long_pause_s: float = 3e-3
     long_pause_chance: float = 0.05
-    start_pause_s: float = 2e-3
+    # Every thread started during the call waits between start_pause_s and twice that before it
+    # runs. Measured with count_with_queue(12) whose generators are never joined, on a 2-core machine
+    # at a load average of 4 to 7: at 2 ms the caller had often not yet reached its queue's join when
+    # the first generators ran (9 of 40 calls showed the race); at 10 ms, 79 of 80 calls did, 39 of 40
+    # with the generators' target the queue's own put.
+    start_pause_s: float = 1e-2
     seed: int | None = None
+
+
+# The interpreter forces a thread switch when a thread has held the GIL this long while another waits.
+# A plain call runs with it far above the work of the calls the checks make, so that threads switch
+# only where they block (a lock taken by another thread, a join, a sleep), even when the machine is
+# busy and a thread loses its core in the middle of a read-then-write: a plain run gives the value a
+# function computes without the races, and the checks that force switches show those. (Measured at a
+# load average of 7 on 2 cores: 480 of 480 plain calls of racy and of never-joined count_with_lock
+# variants returned the full count; at the default 5 ms, half the calls of one lost updates.)
+STEADY_SWITCH_INTERVAL_S = 0.5
+
+
+@contextmanager
+def steady_scheduling(interval_s: float = STEADY_SWITCH_INTERVAL_S) -> Iterator[None]:
+    """Let threads switch only where they block while the block runs."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(interval_s)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 @dataclass(frozen=True)
@@ -66,9 +99,10 @@ class TraceLog:
         """Whether `thread` executed any of the student's code (identity, not a reusable ident)."""
         return thread in self.thread_objects_running_student_code
 
-    def busiest_key(self) -> tuple[str, str] | None:
-        """The shared name written most often: for a counter exercise, the counter."""
-        counts = Counter(store.key for store in self.stores)
+    def busiest_key(self, threads: set[int] | None = None) -> tuple[str, str] | None:
+        """The shared name written most often (by `threads` only, when given): for a counter
+        exercise, the counter."""
+        counts = Counter(store.key for store in self.stores if threads is None or store.thread in threads)
         return counts.most_common(1)[0][0] if counts else None
 
     def updates_of(self, key: tuple[str, str] | None) -> list[Store]:
@@ -97,6 +131,7 @@ class StudentTracer:
         self._instructions: dict[CodeType, dict[int, dis.Instruction]] = {}
         self._active = False
         self._frozen = False
+        self._delayed: set[threading.Thread] = set()
 
     def _instruction(self, frame: FrameType) -> dis.Instruction | None:
         table = self._instructions.get(frame.f_code)
@@ -125,10 +160,18 @@ class StudentTracer:
             return self._random.uniform(0.0, preemption.long_pause_s)
         return self._random.uniform(0.0, preemption.max_pause_s)
 
+    def _delay_start(self, thread: threading.Thread, preemption: Preemption) -> None:
+        # The first call a new thread makes is its `run`, whichever file its target is in.
+        if thread not in self._delayed:
+            self._delayed.add(thread)
+            _sleep(self._random.uniform(preemption.start_pause_s, 2 * preemption.start_pause_s))
+
     def _on_call(self, frame: FrameType, event: str, arg):
+        me = threading.get_ident()
+        if self._active and self.preemption is not None and me != self.log.caller:
+            self._delay_start(threading.current_thread(), self.preemption)
         if frame.f_code.co_filename != self.student_file:
             return None
-        me = threading.get_ident()
         if not self._active:
             self._park_if_frozen(me)
             return None
@@ -136,8 +179,6 @@ class StudentTracer:
         if me != self.log.caller and current not in self.log.thread_objects_running_student_code:
             self.log.threads_running_student_code.add(me)
             self.log.thread_objects_running_student_code.add(current)
-            if self.preemption is not None:
-                _sleep(self.preemption.start_pause_s)
         frame.f_trace_opcodes = True
         frame.f_trace_lines = False
         return self._on_opcode

@@ -1,6 +1,7 @@
 """The lock is held while reading the counter, released before writing it back."""
-# expect-fail: test_count_with_lock_returns_every_increment, test_one_shared_lock_guards_every_update
+# expect-fail: test_count_with_lock_keeps_every_increment_when_threads_switch, test_one_shared_lock_guards_every_update
 # expect-feedback: test_one_shared_lock_guards_every_update: while no lock was held
+# expect-feedback: test_count_with_lock_keeps_every_increment_when_threads_switch: updates were lost
 import queue
 import threading
 import time

@@ -1,6 +1,7 @@
 """Each thread creates its own lock inside the thread function, so the lock protects nothing."""
-# expect-fail: test_count_with_lock_returns_every_increment, test_one_shared_lock_guards_every_update
+# expect-fail: test_count_with_lock_keeps_every_increment_when_threads_switch, test_one_shared_lock_guards_every_update
 # expect-feedback: test_one_shared_lock_guards_every_update: created inside the thread function
+# expect-feedback: test_one_shared_lock_guards_every_update: Hint: Create the lock once
 import queue
 import threading
 import time

@@ -1,6 +1,8 @@
 """The seed's racy read-then-write, with no lock at all."""
-# expect-fail: test_count_with_lock_returns_every_increment, test_one_shared_lock_guards_every_update, test_lock_is_taken_with_a_with_statement
-# expect-feedback: test_count_with_lock_returns_every_increment: updates were lost
+# expect-fail: test_count_with_lock_keeps_every_increment_when_threads_switch, test_one_shared_lock_guards_every_update, test_lock_is_taken_with_a_with_statement
+# expect-feedback: test_count_with_lock_keeps_every_increment_when_threads_switch: updates were lost
+# expect-feedback: test_count_with_lock_keeps_every_increment_when_threads_switch: Hint: Hold one shared lock
+# expect-feedback: test_one_shared_lock_guards_every_update: took no lock at all
 import queue
 import threading
 import time

@@ -1,6 +1,7 @@
 """The printer polls its queue with get_nowait() in a loop instead of blocking."""
 # expect-fail: test_count_with_queue_does_not_busy_wait
 # expect-feedback: test_count_with_queue_does_not_busy_wait: busy
+# expect-feedback: test_count_with_queue_does_not_busy_wait: Hint: A blocking get()
 import queue
 import threading
 import time

@@ -1,5 +1,6 @@
 """The printer prints the shared counter instead of the value it took from the queue."""
 # expect-fail: test_count_with_queue_prints_1_to_n_in_order
+# expect-feedback: test_count_with_queue_prints_1_to_n_in_order: Hint: Only the printer thread prints
 import queue
 import threading
 import time

@@ -1,5 +1,8 @@
 """Only the calculation queue is joined: the function returns before everything is printed."""
 # expect-fail: test_count_with_queue_prints_1_to_n_in_order, test_count_with_queue_joins_both_queues
+# expect-feedback: test_count_with_queue_prints_1_to_n_in_order: was never joined
+# expect-feedback: test_count_with_queue_prints_1_to_n_in_order: Hint: Wait with printing_queue.join()
+# expect-feedback: test_count_with_queue_joins_both_queues: Hint: Wait with calculation_queue.join() and then printing_queue.join()
 import queue
 import threading
 import time

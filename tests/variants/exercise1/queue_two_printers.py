@@ -1,6 +1,8 @@
 """Two printer threads to print faster: the values come out in any order."""
 # expect-fail: test_count_with_queue_prints_1_to_n_in_order, test_count_with_queue_workers_are_daemons
 # expect-feedback: test_count_with_queue_prints_1_to_n_in_order: in the wrong order
+# expect-feedback: test_count_with_queue_prints_1_to_n_in_order: Hint: Only the printer thread prints
+# expect-feedback: test_count_with_queue_workers_are_daemons: started 7 threads
 import queue
 import threading
 import time

@@ -1,5 +1,7 @@
 """Returns the expected product without counting anything in threads."""
-# expect-fail: test_count_with_lock_starts_n_threads_that_do_the_counting, test_one_shared_lock_guards_every_update, test_lock_is_taken_with_a_with_statement
+# expect-fail: test_count_with_lock_keeps_every_increment_when_threads_switch, test_count_with_lock_starts_n_threads_that_do_the_counting, test_count_with_lock_joins_every_thread, test_one_shared_lock_guards_every_update, test_lock_is_taken_with_a_with_statement
+# expect-feedback: test_count_with_lock_joins_every_thread: started no thread
+# expect-feedback: test_count_with_lock_keeps_every_increment_when_threads_switch: started no thread
 import queue
 import threading
 import time

@@ -1,6 +1,7 @@
 """Thread(target=thread_job(...)) runs the job in the calling thread; the threads do nothing."""
-# expect-fail: test_count_with_lock_starts_n_threads_that_do_the_counting
+# expect-fail: test_count_with_lock_keeps_every_increment_when_threads_switch, test_count_with_lock_starts_n_threads_that_do_the_counting, test_count_with_lock_joins_every_thread, test_one_shared_lock_guards_every_update, test_lock_is_taken_with_a_with_statement
 # expect-feedback: test_count_with_lock_starts_n_threads_that_do_the_counting: Pass the function itself
+# expect-feedback: test_one_shared_lock_guards_every_update: Pass the function itself
 import queue
 import threading
 import time

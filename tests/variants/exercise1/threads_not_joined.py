@@ -1,6 +1,9 @@
 """Threads are started but never joined: the counter is read while they may still run."""
-# expect-fail: test_count_with_lock_returns_every_increment, test_count_with_lock_joins_every_thread
+# expect-fail: test_count_with_lock_keeps_every_increment_when_threads_switch, test_count_with_lock_joins_every_thread
 # expect-feedback: test_count_with_lock_joins_every_thread: without joining
+# expect-feedback: test_count_with_lock_joins_every_thread: Hint: Call join()
+# expect-feedback: test_count_with_lock_keeps_every_increment_when_threads_switch: returned without joining
+# expect-feedback: test_count_with_lock_keeps_every_increment_when_threads_switch: Hint: Call join()
 import queue
 import threading
 import time

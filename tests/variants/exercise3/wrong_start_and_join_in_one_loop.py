@@ -2,6 +2,7 @@
 in flight at a time."""
 # expect-fail: test_fetch_concurrent_has_every_request_in_flight_at_once, test_fetch_concurrent_is_at_least_4_times_faster_than_one_at_a_time
 # expect-feedback: test_fetch_concurrent_has_every_request_in_flight_at_once: peak 1 request in flight of 8 expected
+# expect-feedback: test_fetch_concurrent_is_at_least_4_times_faster_than_one_at_a_time: had ended before the next one was started
 import threading
 import urllib.request
 

@@ -1,6 +1,7 @@
 """The seed's order: join the children, then read the queue. Deadlocks for long strings."""
 # expect-fail: test_rand_strings_of_a_million_characters_finish
 # expect-feedback: test_rand_strings_of_a_million_characters_finish: Joining processes that use queues
+# expect-feedback: test_rand_strings_of_a_million_characters_finish: deadlocked
 import multiprocessing
 import random
 import string

@@ -1,5 +1,6 @@
 """The seed's puzzle returned as it is: the children append to their own copies of LIST."""
-# expect-fail: test_collect_items_returns_n_processes_items, test_collect_items_rejects_n_processes_below_one
+# expect-fail: test_collect_items_returns_n_processes_items, test_collect_items_rejects_n_processes_below_one, test_collect_items_items_come_from_n_child_processes, test_collect_items_leaves_no_child_process
+# expect-feedback: test_collect_items_items_come_from_n_child_processes: the parent received nothing from its children
 # expect-feedback: test_collect_items_returns_n_processes_items: own memory
 import multiprocessing
 import random

@@ -1,5 +1,6 @@
 """Process(target=make_string(length, output)): the parent makes every string itself."""
-# expect-fail: test_rand_strings_are_made_in_child_processes
+# expect-fail: test_rand_strings_are_made_in_child_processes, test_rand_strings_differ_from_each_other, test_rand_strings_of_a_million_characters_finish, test_rand_strings_leaves_no_child_process
+# expect-feedback: test_rand_strings_leaves_no_child_process: had no function to run
 import multiprocessing
 import random
 import string

@@ -1,5 +1,5 @@
 """Process(target=worker()): worker runs in the parent and fills LIST; the children do nothing."""
-# expect-fail: test_collect_items_items_come_from_n_child_processes
+# expect-fail: test_collect_items_items_come_from_n_child_processes, test_collect_items_leaves_no_child_process
 # expect-feedback: test_collect_items_items_come_from_n_child_processes: Pass the function itself
 import multiprocessing
 import random

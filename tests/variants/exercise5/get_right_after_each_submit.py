@@ -1,5 +1,6 @@
 """Calls .get() right after each apply_async: one width at a time."""
 # expect-fail: test_multiprocess_submits_every_width_with_apply_async_before_any_get, test_multiprocess_is_faster_than_serial
+# expect-feedback: test_multiprocess_is_faster_than_serial: one width at a time
 import multiprocessing
 import time
 

@@ -1,5 +1,6 @@
 """multiprocess just calls serial: no pool at all."""
-# expect-fail: test_multiprocess_submits_every_width_with_apply_async_before_any_get, test_multiprocess_uses_a_pool_of_exactly_processes_workers, test_multiprocess_is_faster_than_serial
+# expect-fail: test_multiprocess_submits_every_width_with_apply_async_before_any_get, test_multiprocess_uses_a_pool_of_exactly_processes_workers, test_multiprocess_closes_and_joins_its_pool, test_multiprocess_is_faster_than_serial
+# expect-feedback: test_multiprocess_is_faster_than_serial: opened no multiprocessing.Pool
 import multiprocessing
 import time
 

@@ -1,5 +1,5 @@
 """multiprocessing.pool.ThreadPool: threads, not processes."""
-# expect-fail: test_multiprocess_submits_every_width_with_apply_async_before_any_get, test_multiprocess_uses_a_pool_of_exactly_processes_workers, test_multiprocess_is_faster_than_serial
+# expect-fail: test_multiprocess_submits_every_width_with_apply_async_before_any_get, test_multiprocess_uses_a_pool_of_exactly_processes_workers, test_multiprocess_closes_and_joins_its_pool, test_multiprocess_is_faster_than_serial
 # expect-feedback: test_multiprocess_submits_every_width_with_apply_async_before_any_get: threads, not processes
 import multiprocessing
 from multiprocessing.pool import ThreadPool

@@ -1,0 +1,68 @@
+"""The probes exercise1's checks stand on: who printed what during a call, the start pause that
+reaches threads running only the standard library, and the steady scheduling of plain calls."""
+from __future__ import annotations
+
+import io
+import queue
+import sys
+import threading
+
+import pytest
+
+from grader.probes import tracing
+from grader.probes.observe import observe_call
+from grader.probes.prints import watch_prints
+from grader.probes.tracing import Preemption, StudentTracer, steady_scheduling
+
+
+def test_prints_are_forwarded_and_told_apart_by_thread(monkeypatch):
+    target = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", target)
+    with watch_prints() as prints:
+        print("from the caller")
+        worker = threading.Thread(target=print, args=("from a thread",))
+        worker.start()
+        worker.join()
+    assert target.getvalue() == prints.text() == "from the caller\nfrom a thread\n"
+    assert prints.by(threading.current_thread()) == prints.by(worker) == 1
+    assert sys.stdout is target
+
+
+def test_an_observed_call_keeps_only_what_was_printed_before_it_returned(monkeypatch):
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    seen = observe_call(print, "returned", student_file="<no student file>")
+    print("later")
+    assert seen.prints.text() == "returned\n"
+
+
+def test_the_start_pause_reaches_a_thread_whose_target_is_the_standard_library(monkeypatch):
+    pauses = []
+    monkeypatch.setattr(tracing, "_sleep", lambda seconds: pauses.append((threading.current_thread(), seconds)))
+    items = queue.Queue()
+    preemption = Preemption(seed=0)
+    with StudentTracer("<no student file>", preemption):
+        putter = threading.Thread(target=items.put, args=(1,))
+        putter.start()
+        putter.join()
+    own = [seconds for thread, seconds in pauses if thread is putter]
+    assert len(own) == 1 and preemption.start_pause_s <= own[0] <= 2 * preemption.start_pause_s
+    assert items.get_nowait() == 1
+
+
+def test_no_pause_without_preemption_nor_in_the_calling_thread(monkeypatch):
+    pauses = []
+    monkeypatch.setattr(tracing, "_sleep", pauses.append)
+    with StudentTracer("<no student file>", None):
+        worker = threading.Thread(target=len, args=((),))
+        worker.start()
+        worker.join()
+    with StudentTracer("<no student file>", Preemption(seed=0)):
+        len(())
+    assert pauses == []
+
+
+def test_steady_scheduling_restores_the_switch_interval():
+    before = sys.getswitchinterval()
+    with steady_scheduling(0.25):
+        assert sys.getswitchinterval() == pytest.approx(0.25)
+    assert sys.getswitchinterval() == before

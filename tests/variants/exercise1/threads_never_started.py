@@ -1,0 +1,83 @@
+"""The threads are created and joined but never started: joining raises RuntimeError."""
+# expect-fail: test_count_with_lock_returns_every_increment, test_count_with_lock_keeps_every_increment_when_threads_switch, test_count_with_lock_starts_n_threads_that_do_the_counting, test_count_with_lock_joins_every_thread, test_one_shared_lock_guards_every_update, test_lock_is_taken_with_a_with_statement
+# expect-feedback: test_count_with_lock_returns_every_increment: joined before it was started
+# expect-feedback: test_count_with_lock_returns_every_increment: cannot join thread before it is started
+# expect-feedback: test_count_with_lock_keeps_every_increment_when_threads_switch: joined before it was started
+# expect-feedback: test_count_with_lock_joins_every_thread: joined before it was started
+# expect-feedback: test_one_shared_lock_guards_every_update: joined before it was started
+import queue
+import threading
+import time
+
+ANSWER_RACE = "b"
+
+
+def count_unsafe(n_threads=10, increments=1, pause=0.0):
+    return 0
+
+
+class SharedCounter:
+    def __init__(self):
+        self.value = 0
+
+
+def thread_job(shared, lock, increments):
+    with lock:
+        for _ in range(increments):
+            shared.value += 1
+
+
+def count_with_lock(n_threads=10, increments=1):
+    if n_threads < 1:
+        raise ValueError("bad n_threads")
+    shared = SharedCounter()
+    lock = threading.Lock()
+    threads = [threading.Thread(target=thread_job, args=(shared, lock, increments), daemon=True)
+               for _ in range(n_threads)]
+    [t.join() for t in threads]
+    return shared.value
+
+
+def count_with_queue(n_threads=10):
+    if n_threads < 1:
+        raise ValueError(f"n_threads must be at least 1, got {n_threads}")
+    counter = Counter(0)
+    printing_queue = queue.Queue()
+    calculation_queue = queue.Queue()
+    threading.Thread(target=printer, args=(printing_queue,), daemon=True).start()
+    threading.Thread(target=calculator, args=(counter, calculation_queue, printing_queue),
+                     daemon=True).start()
+    workers = [threading.Thread(target=delta_generator, args=(calculation_queue,))
+               for _ in range(n_threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    calculation_queue.join()
+    printing_queue.join()
+    return counter.value
+
+
+class Counter:
+
+    def __init__(self, value):
+        self.value = value
+
+
+def printer(printing_queue):
+    while True:
+        value = printing_queue.get()
+        print(value)
+        printing_queue.task_done()
+
+
+def calculator(counter, calculation_queue, printing_queue):
+    while True:
+        delta = calculation_queue.get()
+        counter.value += delta
+        printing_queue.put(counter.value)
+        calculation_queue.task_done()
+
+
+def delta_generator(calculation_queue):
+    calculation_queue.put(1)
