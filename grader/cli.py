@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
     parser.add_argument("--include-hidden", action="store_true",
                         help="also run hidden checks and count them (the teacher's view)")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="also say which confinement layers protected the run (stderr)")
     return parser
 
 
@@ -68,6 +70,13 @@ def _chosen_exercises(names: list[str], submission_dir: Path) -> list[Exercise]:
     return chosen
 
 
+def _describe_sandbox(layers: dict) -> str:
+    lines = ["Confinement of the grading processes:"]
+    lines += [f"  on   {name}: {what}" for name, what in layers.get("active", {}).items()]
+    lines += [f"  off  {name}: {why}" for name, why in layers.get("skipped", {}).items()]
+    return "\n".join(lines) + "\n"
+
+
 def run(argv: list[str]) -> int:
     """Parse `argv`, grade, write the report; return the exit code."""
     args = build_parser().parse_args(argv)
@@ -82,6 +91,8 @@ def run(argv: list[str]) -> int:
             raise UsageError(f"--output {args.output}: {problem.strerror}") from None
     else:
         sys.stdout.write(text)
+    if args.sandbox:
+        sys.stderr.write(_describe_sandbox(report.sandbox))
     return EXIT_FULL_MARKS if report.full_marks else EXIT_NOT_FULL
 
 

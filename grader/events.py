@@ -1,16 +1,47 @@
-"""The line protocol between a grading child and its supervisor.
+"""The line protocol between a grading child and its supervisor, authenticated.
 
 The child writes one JSON object per line as things happen, so that whatever it finished is known
-even if it later hangs, crashes or exits. Events: `import` (phase `start` or `done`), `start`
-(a check began) and `result` (a check's verdict as plain data).
+even if it later hangs, crashes or exits. Events: `import` (phase `start` or `done`), `start` (a
+check began), `result` (a check's verdict as plain data) and `end` (the run is over).
+
+The student's code runs in the same process and can find the pipe (its descriptor is inherited), so
+every line carries a sequence number and an HMAC made with a per-run secret that the runner hands the
+child on a separate pipe, read and closed before the student's module is imported. The runner takes
+only lines whose HMAC and sequence number are right; any other line is evidence of tampering.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from dataclasses import dataclass, field
 
-IMPORT, START, RESULT = "import", "start", "result"
+IMPORT, START, RESULT, END = "import", "start", "result", "end"
+SECRET_BYTES = 32
+
+
+def new_secret() -> bytes:
+    """A fresh per-run secret."""
+    return os.urandom(SECRET_BYTES)
+
+
+def read_secret(fd: int) -> bytes:
+    """Read the run's secret from `fd` and close it."""
+    try:
+        data = b""
+        while len(data) < SECRET_BYTES:
+            chunk = os.read(fd, SECRET_BYTES - len(data))
+            if not chunk:
+                break
+            data += chunk
+        return data
+    finally:
+        os.close(fd)
+
+
+def _mac(secret: bytes, seq: int, body: str) -> str:
+    return hmac.new(secret, f"{seq}\n{body}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -21,38 +52,64 @@ class Event:
     check: str = ""
     data: dict = field(default_factory=dict)
 
-    def encode(self) -> bytes:
-        return (json.dumps({"event": self.kind, "check": self.check, "data": self.data}) + "\n").encode()
-
-    @classmethod
-    def decode(cls, line: bytes) -> "Event | None":
-        """Parse one line; a line that is not a well-formed event yields None."""
-        try:
-            raw = json.loads(line)
-            return cls(kind=str(raw["event"]), check=str(raw.get("check", "")), data=dict(raw.get("data") or {}))
-        except (ValueError, KeyError, TypeError):
-            return None
+    def body(self) -> str:
+        return json.dumps({"event": self.kind, "check": self.check, "data": self.data}, sort_keys=True)
 
 
 class EventWriter:
-    """Writes events to an inherited file descriptor, one unbuffered write per event."""
+    """Writes authenticated events to an inherited file descriptor, one write per event."""
 
-    def __init__(self, fd: int):
-        self.fd = fd
+    def __init__(self, fd: int, secret: bytes):
+        self.fd, self._secret, self._seq = fd, secret, 0
 
     def send(self, event: Event) -> None:
-        data = memoryview(event.encode())
+        body = event.body()
+        line = json.dumps({"seq": self._seq, "body": body, "mac": _mac(self._secret, self._seq, body)}) + "\n"
+        self._seq += 1
+        data = memoryview(line.encode())
         while data:
             data = data[os.write(self.fd, data):]
 
 
-class EventReader:
-    """Splits the bytes read from the child into events."""
+class EventChannel:
+    """Hands the worker's event writer to the grader's plugin without putting it on a command line."""
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    def __init__(self, writer: EventWriter):
+        self.writer = writer
+
+
+class EventReader:
+    """Splits the bytes read from the child into authenticated events; anything else is recorded in
+    `problems` (what was seen, for the report)."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret, self._seq, self._buffer = secret, 0, b""
+        self.problems: list[str] = []
 
     def feed(self, chunk: bytes) -> list[Event]:
         self._buffer += chunk
         *lines, self._buffer = self._buffer.split(b"\n")
-        return [event for event in map(Event.decode, lines) if event is not None]
+        events = []
+        for line in lines:
+            event = self._accept(line)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _accept(self, line: bytes) -> Event | None:
+        try:
+            outer = json.loads(line)
+            seq, body, mac = int(outer["seq"]), str(outer["body"]), str(outer["mac"])
+            raw = json.loads(body)
+            event = Event(kind=str(raw["event"]), check=str(raw.get("check", "")), data=dict(raw.get("data") or {}))
+        except (ValueError, KeyError, TypeError):
+            self.problems.append(f"a line that is not one of the grader's events: {line[:80]!r}")
+            return None
+        if not hmac.compare_digest(mac, _mac(self._secret, seq, body)):
+            self.problems.append(f"a forged {event.kind!r} event for {event.check or 'the run'!r}")
+            return None
+        if seq != self._seq:
+            self.problems.append(f"an event replayed or out of order (number {seq}, expected {self._seq})")
+            return None
+        self._seq += 1
+        return event

@@ -5,6 +5,7 @@ the student's module, and reports every check as an event the moment it ends (`g
 """
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -13,9 +14,10 @@ import pytest
 from _pytest.outcomes import OutcomeException
 
 from grader.catalog import CheckSpec, Exercise, load_exercise, CHECKS_DIR
-from grader.events import IMPORT, RESULT, START, Event, EventWriter
+from grader.events import END, IMPORT, RESULT, START, Event, EventChannel
 from grader.feedback import Feedback
-from grader.report import ERROR, FAILED, GRADER_ERROR, PASSED, SKIPPED
+from grader.guard import Fingerprint, Guard
+from grader.report import ERROR, FAILED, GRADER_ERROR, PASSED, SKIPPED, TAMPERED
 from grader.submission import SubmissionImportError, import_student_module
 from grader.verdict import StudentInterrupt, Verdict, classify
 
@@ -26,7 +28,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grader")
     group.addoption("--grader-exercise", help="exercise id of the checks being run")
     group.addoption("--grader-submission", help="folder holding the student's exercise file")
-    group.addoption("--grader-events-fd", type=int, help="file descriptor to stream events to")
     group.addoption("--grader-checks", default="", help="comma-separated check names to run (default: all)")
 
 
@@ -82,8 +83,12 @@ class GraderSession:
     def __init__(self, config: pytest.Config):
         self.exercise: Exercise = load_exercise(CHECKS_DIR / f"{config.getoption('grader_exercise')}.yaml")
         self.student_file = Path(config.getoption("grader_submission")) / self.exercise.module
-        fd = config.getoption("grader_events_fd")
-        self.events = EventWriter(fd) if fd is not None else None
+        channels = [p for p in config.pluginmanager.get_plugins() if isinstance(p, EventChannel)]
+        # The bound method is taken now: replacing EventWriter.send later does not change it.
+        self._send = channels[0].writer.send if channels else None
+        self.guard = Guard()
+        self.guard.install()
+        self.fingerprint: Fingerprint | None = None
         wanted = config.getoption("grader_checks")
         self.wanted = set(wanted.split(",")) if wanted else None
         self.verdicts: dict[str, Verdict] = {}
@@ -92,8 +97,20 @@ class GraderSession:
         config.stash[SESSION_KEY] = self
 
     def send(self, event: Event) -> None:
-        if self.events is not None:
-            self.events.send(event)
+        if self._send is not None:
+            self._send(event)
+
+    def arm_guard(self) -> None:
+        """Start refusing the student's file, and fingerprint the grader, just before the import."""
+        self.guard.arm(str(self.student_file))
+        self.fingerprint = Fingerprint.take()
+
+    def tampering_seen(self, attempts_before: int) -> list[str]:
+        """What the guard refused since `attempts_before`, and what was replaced in the grader."""
+        seen = self.guard.attempts[attempts_before:]
+        if self.fingerprint is not None:
+            seen += [f"{name} replaced" for name in self.fingerprint.changes()]
+        return seen
 
     def spec_for(self, item: pytest.Item) -> CheckSpec:
         return self.exercise.check(getattr(item, "originalname", item.name))
@@ -119,15 +136,27 @@ class GraderSession:
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
         spec = self.spec_for(item)
         self.send(Event(START, spec.name))
-        started = _clock()
+        started, attempts_before = _clock(), len(self.guard.attempts)
         yield
         verdict = self.verdicts.pop(item.nodeid, Verdict(ERROR, "The check did not report a verdict.",
                                                           GRADER_ERROR))
+        tampering = self.tampering_seen(attempts_before)
+        if tampering:
+            verdict = Verdict(ERROR, "Tampered: the grader refused or found " + "; ".join(tampering[:5])
+                              + ". A submission must not reach into the grader or switch off its "
+                              "instruments; this check earns nothing.", TAMPERED)
         outcome = self.outcomes.setdefault(spec.name, CheckOutcome())
         outcome.add(item, verdict, _clock() - started)
         self.items_left[spec.name] -= 1
-        if self.items_left[spec.name] == 0:
+        if self.items_left[spec.name] == 0 or tampering:
             self.send(Event(RESULT, spec.name, outcome.to_data()))
+        if tampering:
+            # Nothing this process does from now on can be trusted: the runner goes on with the
+            # remaining checks in a fresh child.
+            os._exit(3)
+
+    def pytest_sessionfinish(self) -> None:
+        self.send(Event(END))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function):
@@ -195,6 +224,7 @@ def import_instruments() -> None:
 def submission(request: pytest.FixtureRequest, import_instruments, student_file: Path):
     """The student's module, imported once; an import failure is reported by every check that needs it."""
     session = _session(request)
+    session.arm_guard()
     session.send(Event(IMPORT, data={"phase": "start"}))
     try:
         module = import_student_module(student_file)

@@ -14,6 +14,7 @@ PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
 NO_CONCURRENT_WORK = "no concurrent work"  # failed: the function did not do the exercise's concurrent work
 TIMED_OUT, CRASHED, EXITED = "timed out", "crashed", "exited"
 IMPORT_ERROR, GRADER_ERROR = "import error", "grader error"
+TAMPERED = "tampered"  # error: the submission tried to forge a verdict or switch off the grader
 HIDDEN, NOT_MEASURABLE, DEPENDENCY_MISSING = "hidden", "not measurable", "dependency missing"
 
 
@@ -44,6 +45,7 @@ class ExerciseResult:
     exercise: str
     title: str
     checks: list[CheckResult] = field(default_factory=list)
+    sandbox: dict = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -81,9 +83,15 @@ class Report:
     def full_marks(self) -> bool:
         return self.score >= self.max_score
 
+    @property
+    def sandbox(self) -> dict:
+        """The confinement layers that were active ({name: what}) and those skipped ({name: why})."""
+        return next((e.sandbox for e in self.exercises if e.sandbox), {})
+
     def to_dict(self) -> dict:
         return {
             "score": self.score,
             "max_score": self.max_score,
+            "sandbox": self.sandbox,
             "exercises": [e.to_dict() for e in self.exercises],
         }

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from grader import sandbox
 from grader.catalog import CheckSpec, Exercise
-from grader.events import IMPORT, RESULT, START, EventReader
-from grader.report import (CRASHED, ERROR, EXITED, HIDDEN, PASSED, SKIPPED, TIMED_OUT, CheckResult,
+from grader.events import END, IMPORT, RESULT, START, EventReader, new_secret
+from grader.report import (CRASHED, ERROR, EXITED, HIDDEN, PASSED, SKIPPED, TAMPERED, TIMED_OUT, CheckResult,
                            ExerciseResult)
 
 _clock = time.monotonic
@@ -33,13 +33,29 @@ class Attempt:
     running: str | None = None
     importing: bool = False
     stopped_because: str = ""
+    tampered: str = ""
+    ended: bool = False
     returncode: int | None = None
     stderr: str = ""
+    student_file: Path | None = None
+    layers: dict = field(default_factory=dict)
+
+
+def _out_of_protocol(attempt: Attempt, event, expected: set[str]) -> str:
+    """What is wrong with an authenticated event in this run, or ''."""
+    # A parametrized check starts once per item: a start of the running check is its next item.
+    if event.kind == START and event.check != attempt.running and (
+            event.check not in expected or event.check in attempt.results or attempt.running is not None):
+        return f"a start of check {event.check!r} out of turn"
+    if event.kind == RESULT and event.check != attempt.running:
+        return f"a result for check {event.check!r}, which was not running"
+    return ""
 
 
 def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], exercise: Exercise,
-                 limits: sandbox.Limits) -> Attempt:
-    attempt, reader = Attempt(), EventReader()
+                 limits: sandbox.Limits, secret: bytes) -> Attempt:
+    attempt, reader = Attempt(), EventReader(secret)
+    expected = {spec.name for spec in checks}
     timeouts = {spec.name: spec.timeout for spec in checks}
     run_deadline = _clock() + exercise.hard_limit(checks)
     check_deadline = None
@@ -56,6 +72,10 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
             if not chunk:
                 return attempt
             for event in reader.feed(chunk):
+                problem = _out_of_protocol(attempt, event, expected)
+                if problem:
+                    reader.problems.append(problem)
+                    break
                 if event.kind == IMPORT:
                     attempt.importing = event.data.get("phase") == "start"
                 elif event.kind == START:
@@ -64,6 +84,12 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
                 elif event.kind == RESULT:
                     attempt.results[event.check] = event.data
                     attempt.running, check_deadline = None, None
+                elif event.kind == END:
+                    attempt.ended = True
+            if reader.problems:
+                # The submission wrote on the event pipe: nothing more this child says is trusted.
+                attempt.tampered = reader.problems[0]
+                return attempt
     finally:
         selector.close()
 
@@ -71,21 +97,29 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
 def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec],
                 limits: sandbox.Limits) -> Attempt:
     """Run `checks` in one fresh grading child and report what it finished."""
+    workspace = sandbox.Workspace.create(submission_dir)
     read_fd, write_fd = os.pipe()
+    secret_read, secret_write = os.pipe()
+    secret = new_secret()
+    os.write(secret_write, secret)
+    os.close(secret_write)
     # Started with -c, not -m: processes the student's code spawns then have no main module to
     # import again, so each of them starts without loading pytest.
     args = ["-c", "from grader.worker import main; main()", "--exercise", exercise.id,
-            "--submission", str(submission_dir),
-            "--checks", ",".join(spec.name for spec in checks), "--events-fd", str(write_fd)]
+            "--submission", str(workspace.submission), "--checks", ",".join(spec.name for spec in checks),
+            "--events-fd", str(write_fd), "--secret-fd", str(secret_read)]
     try:
-        child = sandbox.start(args, pass_fds=(write_fd,), limits=limits)
+        child = sandbox.start(args, pass_fds=(write_fd, secret_read), limits=limits, workspace=workspace)
     finally:
         os.close(write_fd)
+        os.close(secret_read)
     try:
-        attempt = _read_events(child, read_fd, checks, exercise, limits)
-        child.kill()
-        attempt.returncode = child.process.returncode
+        attempt = _read_events(child, read_fd, checks, exercise, limits, secret)
+        child.kill(limits)
+        attempt.returncode = child.returncode
         attempt.stderr = child.output_tail()[1]
+        attempt.student_file = workspace.submission / exercise.module
+        attempt.layers = child.status.get("layers", {})
     finally:
         os.close(read_fd)
         child.close()
@@ -108,9 +142,13 @@ def _stack_of_student(stderr: str, student_file: Path) -> str:
     return text
 
 
-def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise, student_file: Path) -> str:
-    where = _stack_of_student(attempt.stderr, student_file)
+def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise) -> str:
+    where = _stack_of_student(attempt.stderr, attempt.student_file) if attempt.student_file else ""
     at = f"\nYour code was at: {where}." if where else ""
+    if attempt.tampered:
+        return (f"Tampered: while this check ran, the grading process received {attempt.tampered}. "
+                "A submission must not write to the grader's channels or switch off its instruments; "
+                "this check earns nothing.")
     if attempt.stopped_because == "check":
         return (f"Timed out: the check did not finish within {spec.timeout:g} s and its process was "
                 f"killed.{at}\nHint: look for a thread or process that never ends, or a join or get "
@@ -158,35 +196,43 @@ def _reported(spec: CheckSpec, data: dict, lang: str) -> CheckResult:
 
 
 def _unfinished_reason(attempt: Attempt) -> str:
+    if attempt.tampered:
+        return TAMPERED
     if attempt.stopped_because:
         return TIMED_OUT
     return CRASHED if attempt.returncode is not None and attempt.returncode < 0 else EXITED
 
 
 def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec],
-               limits: sandbox.Limits | None = None, lang: str = "en") -> dict[str, CheckResult]:
-    """Every check's verdict, resuming in a fresh child after a hang, crash or exit."""
+               limits: sandbox.Limits | None = None, lang: str = "en",
+               layers: dict | None = None) -> dict[str, CheckResult]:
+    """Every check's verdict, resuming in a fresh child after a hang, crash or exit. The
+    confinement layers of the first child are put in `layers`, when given."""
     limits = limits or sandbox.Limits()
-    student_file = submission_dir / exercise.module
     results: dict[str, CheckResult] = {}
     pending = list(checks)
     while pending:
         attempt = run_attempt(exercise, submission_dir, pending, limits)
+        if layers is not None and not layers:
+            layers.update(attempt.layers)
         for spec in pending:
             data = attempt.results.get(spec.name)
             if data is not None:
                 results[spec.name] = _reported(spec, data, lang)
         unfinished = next((s for s in pending if s.name == attempt.running), None)
         if unfinished is not None:
-            why, reason = _why_unfinished(attempt, unfinished, exercise, student_file), _unfinished_reason(attempt)
+            why, reason = _why_unfinished(attempt, unfinished, exercise), _unfinished_reason(attempt)
             if attempt.importing:
                 why = f"While your file was being imported: {why}"
                 for spec in pending:
                     results.setdefault(spec.name, _result(spec, ERROR, why, reason))
             results[unfinished.name] = _result(unfinished, ERROR, why, reason)
         remaining = [s for s in pending if s.name not in results]
-        if remaining and unfinished is None:
-            why = _why_never_ran(attempt)
+        progressed = any(spec.name in attempt.results for spec in pending)
+        if remaining and unfinished is None and not (progressed and not attempt.tampered):
+            # A child that ended between checks without finishing any is not tried again: the next
+            # would end the same way. One that finished some goes on in a fresh child.
+            why = _why_unfinished(attempt, remaining[0], exercise) if attempt.tampered else _why_never_ran(attempt)
             for spec in remaining:
                 results[spec.name] = _result(spec, ERROR, why, _unfinished_reason(attempt))
             remaining = []
@@ -198,8 +244,9 @@ def grade_exercise(exercise: Exercise, submission_dir: Path, include_hidden: boo
                    lang: str = "en") -> ExerciseResult:
     """Grade one exercise of a submission; hidden checks are listed but not run unless included."""
     to_run = [spec for spec in exercise.checks if include_hidden or not spec.hidden]
-    verdicts = run_checks(exercise, submission_dir, to_run, lang=lang) if to_run else {}
-    result = ExerciseResult(exercise=exercise.id, title=exercise.title.get(lang))
+    layers: dict = {}
+    verdicts = run_checks(exercise, submission_dir, to_run, lang=lang, layers=layers) if to_run else {}
+    result = ExerciseResult(exercise=exercise.id, title=exercise.title.get(lang), sandbox=layers)
     for spec in exercise.checks:
         result.checks.append(verdicts.get(spec.name) or _result(spec, SKIPPED, HIDDEN_FEEDBACK, HIDDEN))
     return result

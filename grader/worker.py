@@ -1,7 +1,8 @@
 """Entry point of a grading child: runs one exercise's checks under pytest and exits.
 
-Started by the runner (`python -c "from grader.worker import main; main()"`) in its own session,
-with the event pipe's file descriptor inherited. It never returns to the caller: it ends with
+Started by the runner's keeper (`python -c "from grader.worker import main; main()"`) with two
+pipes inherited: the event pipe, and the pipe holding the run's secret, which it reads and closes
+before anything of the student's is imported. It never returns to the caller: it ends with
 `os._exit`, so threads the student left running cannot keep it alive once the checks are done.
 """
 from __future__ import annotations
@@ -15,11 +16,12 @@ import sys
 import pytest
 
 from grader.catalog import CHECKS_DIR
+from grader.events import EventChannel, EventWriter, read_secret
 
 STACK_DUMP_SIGNAL = signal.SIGUSR1
 
 
-def pytest_args(exercise_id: str, submission: str, checks: list[str], events_fd: int) -> list[str]:
+def pytest_args(exercise_id: str, submission: str, checks: list[str]) -> list[str]:
     """The pytest command line for one run, isolated from any pytest configuration of the student."""
     return [
         str(CHECKS_DIR / f"{exercise_id}.py"),
@@ -33,7 +35,6 @@ def pytest_args(exercise_id: str, submission: str, checks: list[str], events_fd:
         "-q", "--no-header", "-rN", "--tb=no",
         "--grader-exercise", exercise_id,
         "--grader-submission", submission,
-        "--grader-events-fd", str(events_fd),
         "--grader-checks", ",".join(checks),
     ]
 
@@ -44,13 +45,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--submission", required=True)
     parser.add_argument("--checks", default="")
     parser.add_argument("--events-fd", type=int, required=True)
+    parser.add_argument("--secret-fd", type=int, required=True)
     args = parser.parse_args(argv)
+    channel = EventChannel(EventWriter(args.events_fd, read_secret(args.secret_fd)))
     # pytest's capture replaces fd 2 while a check runs: the dump goes to a copy of the real stderr,
     # which the runner reads after killing a hung child.
     dump_file = os.fdopen(os.dup(2), "w")
     faulthandler.register(STACK_DUMP_SIGNAL, file=dump_file, all_threads=True)
     checks = [name for name in args.checks.split(",") if name]
-    code = pytest.main(pytest_args(args.exercise, args.submission, checks, args.events_fd))
+    code = pytest.main(pytest_args(args.exercise, args.submission, checks), plugins=[channel])
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(int(code))

@@ -37,10 +37,10 @@ class Graded:
         return next(c for e in self.report["exercises"] for c in e["checks"] if c["name"] == name)
 
 
-def run_grade(*args: str, cwd: Path = ROOT, timeout: float = 240) -> Graded:
+def run_grade(*args: str, cwd: Path = ROOT, timeout: float = 240, env: dict | None = None) -> Graded:
     """Run the real `grade` command (as `python -m grader`) and capture what it prints."""
     done = subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=env)
     return Graded(done.returncode, done.stdout, done.stderr)
 
 

@@ -30,8 +30,12 @@ SPAWN = multiprocessing.get_context("spawn")
 
 
 def _wait_exited(pid: int) -> None:
-    """Block until ``pid`` has exited (a pidfd turns readable), without reaping it."""
-    pidfd = os.pidfd_open(pid)
+    """Block until ``pid`` has exited (a pidfd turns readable), without reaping it. A pid that is
+    already gone (exited and reaped by its new parent) has exited too."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
     try:
         select.select([pidfd], [], [])
     finally:

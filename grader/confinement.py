@@ -1,0 +1,200 @@
+"""The confinement layers of a grading child, each used when the machine allows it.
+
+A layer that the machine does not allow (no root, no writable cgroup, no network namespaces, an
+interpreter the unprivileged user cannot run) is skipped and the reason recorded, so a report can say
+what protected a run. Applied in two places: in the keeper before it starts the child
+(`apply_in_keeper`: subreaper, network namespace, cgroups) and in the child between fork and exec
+(`apply_in_child`: resource limits, cgroup membership, unprivileged user).
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import fcntl
+import json
+import os
+import pwd
+import resource
+import signal
+import socket
+import struct
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PR_SET_CHILD_SUBREAPER = 36
+CLONE_NEWNET = 0x40000000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+CGROUP_V1 = Path("/sys/fs/cgroup")
+UNPRIVILEGED_USER = "nobody"
+
+
+@dataclass
+class KeeperConfig:
+    """Everything the keeper needs, passed to it as one JSON argument."""
+
+    worker_argv: list[str]
+    workdir: str
+    environment: dict[str, str]
+    pass_fds: list[int]
+    stdout: str
+    stderr: str
+    status_file: str
+    output_bytes: int
+    memory_bytes: int
+    cpu_seconds: int
+    max_processes: int
+    network: bool
+    drop_user: bool
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "KeeperConfig":
+        return cls(**json.loads(text))
+
+
+@dataclass
+class Layers:
+    """Which layers are active ({name: what it does}) and which were skipped ({name: why})."""
+
+    active: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    cgroups: list[str] = field(default_factory=list)
+    user: tuple[int, int] | None = None
+
+    def to_dict(self) -> dict:
+        return {"active": self.active, "skipped": self.skipped}
+
+    def release(self) -> None:
+        """Remove the cgroups made for the child (they are empty once its processes are killed)."""
+        for path in self.cgroups:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+
+
+def _libc():
+    return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+
+
+def _become_subreaper(layers: Layers) -> None:
+    if _libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0:
+        layers.active["reaper"] = "every process the submission starts ends with its run, even after setsid"
+    else:
+        layers.skipped["reaper"] = f"prctl(PR_SET_CHILD_SUBREAPER) failed: {os.strerror(ctypes.get_errno())}"
+
+
+def _loopback_up() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14s", b"lo", 0, b"")
+        flags = struct.unpack("16sH14s", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14s", b"lo", flags | IFF_UP, b""))
+
+
+def _network_off(layers: Layers) -> None:
+    if _libc().unshare(CLONE_NEWNET) != 0:
+        layers.skipped["network"] = f"no network namespace: {os.strerror(ctypes.get_errno())}"
+        return
+    try:
+        _loopback_up()
+    except OSError as problem:
+        layers.skipped["network"] = f"loopback could not be brought up in the new namespace: {problem}"
+        return
+    layers.active["network"] = "a network namespace of its own: loopback only"
+
+
+def _make_cgroup(layers: Layers, controller: str, settings: dict[str, str]) -> None:
+    path = CGROUP_V1 / controller / f"grader-{os.getpid()}"
+    try:
+        path.mkdir()
+        for name, value in settings.items():
+            (path / name).write_text(value)
+    except OSError as problem:
+        layers.skipped[controller] = f"no writable {controller} cgroup ({problem.strerror})"
+        try:
+            path.rmdir()
+        except OSError:
+            pass
+        return
+    layers.cgroups.append(str(path))
+
+
+def _user_that_can_run_python(executable: str) -> tuple[int, int] | None:
+    """The unprivileged user's (uid, gid) when it can run this interpreter, else None."""
+    try:
+        user = pwd.getpwnam(UNPRIVILEGED_USER)
+    except KeyError:
+        return None
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+            os._exit(0 if os.access(os.path.realpath(executable), os.X_OK) else 1)
+        except BaseException:  # noqa: BLE001 - any failure means: this user cannot run it
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return (user.pw_uid, user.pw_gid) if os.waitstatus_to_exitcode(status) == 0 else None
+
+
+def apply_in_keeper(config: KeeperConfig) -> Layers:
+    """The layers set up by the keeper for the child it is about to start."""
+    layers = Layers()
+    _become_subreaper(layers)
+    root = os.geteuid() == 0
+    if config.network:
+        if root:
+            _network_off(layers)
+        else:
+            layers.skipped["network"] = "a network namespace needs root"
+    _make_cgroup(layers, "pids", {"pids.max": str(config.max_processes)})
+    _make_cgroup(layers, "memory", {"memory.limit_in_bytes": str(config.memory_bytes)})
+    if any(path.startswith(str(CGROUP_V1 / "pids")) for path in layers.cgroups):
+        layers.active["processes"] = f"at most {config.max_processes} processes and threads (pids cgroup)"
+    if any(path.startswith(str(CGROUP_V1 / "memory")) for path in layers.cgroups):
+        layers.active["memory (all processes)"] = f"{config.memory_bytes >> 20} MiB (memory cgroup)"
+    layers.active["memory"] = f"{config.memory_bytes >> 20} MiB of data per process (RLIMIT_DATA)"
+    layers.active["cpu time"] = f"{config.cpu_seconds} s of CPU per process (RLIMIT_CPU)"
+    layers.active["output"] = f"{config.output_bytes >> 10} KiB of stdout and of stderr kept"
+    layers.active["environment"] = "an allowlist, with a private HOME and TMPDIR"
+    if config.drop_user and root:
+        layers.user = _user_that_can_run_python(config.worker_argv[0])
+        if layers.user:
+            layers.active["user"] = f"runs as {UNPRIVILEGED_USER}"
+        else:
+            layers.skipped["user"] = f"{UNPRIVILEGED_USER} cannot run {config.worker_argv[0]}"
+    elif config.drop_user:
+        layers.skipped["user"] = "already unprivileged"
+    if "processes" not in layers.active and layers.user:
+        layers.active["processes"] = f"at most {config.max_processes} processes and threads (RLIMIT_NPROC)"
+    return layers
+
+
+def give_workdir_to_user(workdir: str, layers: Layers) -> None:
+    """Let the unprivileged user (when there is one) write in the child's working folder."""
+    if not layers.user:
+        return
+    uid, gid = layers.user
+    for folder, _, files in os.walk(workdir):
+        os.chown(folder, uid, gid)
+        for name in files:
+            os.chown(os.path.join(folder, name), uid, gid)
+
+
+def apply_in_child(config: KeeperConfig, layers: Layers) -> None:
+    """Runs in the grading child between fork and exec: limits, cgroups, then the user."""
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    for path in layers.cgroups:
+        Path(path, "cgroup.procs").write_text(str(os.getpid()))
+    resource.setrlimit(resource.RLIMIT_DATA, (config.memory_bytes, config.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (config.cpu_seconds, config.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if layers.user:
+        uid, gid = layers.user
+        resource.setrlimit(resource.RLIMIT_NPROC, (config.max_processes, config.max_processes))
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)

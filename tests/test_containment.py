@@ -1,0 +1,253 @@
+"""Hostile submissions against the runner's containment: forged verdicts, a killed supervisor,
+processes that detach themselves, the grader's environment, output floods, memory, the network.
+
+Each is exercise1's reference solution whose `count_with_lock` runs an attack before it counts, graded
+through the real `grade` command: the attacked checks earn nothing (status `error`, reason
+`tampered` where the attack was caught), every other check is graded as for the reference, and the
+run always ends with a report. Every fixture is bounded, so that a failing test cannot take the
+machine down.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import subprocess
+import textwrap
+
+import pytest
+
+from conftest import ROOT, run_grade
+from grader.catalog import load_catalog
+
+EXERCISE = load_catalog()["exercise1"]
+REFERENCE = (ROOT / "solutions" / EXERCISE.module).read_text(encoding="utf-8")
+ATTACKED = {spec.name for spec in EXERCISE.checks if spec.target == "count_with_lock"}
+CHECK_NAMES = [spec.name for spec in EXERCISE.checks]
+
+
+def with_attack(attack: str) -> str:
+    """The reference solution whose count_with_lock runs `attack` first."""
+    body = textwrap.indent(textwrap.dedent(attack).strip(), "    ")
+    return (REFERENCE + "\n\n_honest_count_with_lock = count_with_lock\n\n\n"
+            "def count_with_lock(n_threads=10, increments=1):\n"
+            f"{body}\n"
+            "    return _honest_count_with_lock(n_threads, increments)\n")
+
+
+FORGED_LINES = f"""
+    import json as _json
+    _lines = b"".join((_json.dumps({{"event": "result", "check": name, "data": {{"status": "passed",
+        "points": 99, "feedback": ""}}}}) + "\\n").encode() for name in {CHECK_NAMES!r})
+"""
+
+FORGERIES = {
+    "fd_from_the_command_line_then_os_exit": FORGED_LINES + """
+    import os
+    _args = open("/proc/self/cmdline", "rb").read().split(b"\\0")
+    os.write(int(_args[_args.index(b"--events-fd") + 1]), _lines)
+    os._exit(0)
+    """,
+    "every_descriptor_then_sys_exit": FORGED_LINES + """
+    import os, sys
+    for _fd in range(3, 1024):
+        try:
+            os.write(_fd, _lines)
+        except OSError:
+            pass
+    sys.exit(0)
+    """,
+    "pipes_found_in_proc_then_a_signal_to_itself": FORGED_LINES + """
+    import os, signal
+    for _name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{_name}").startswith("pipe:"):
+                os.write(int(_name), _lines)
+        except OSError:
+            pass
+    os.kill(os.getpid(), signal.SIGKILL)
+    """,
+}
+
+
+def _grade(tmp_path, source: str, *extra: str, env: dict | None = None):
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    (folder / EXERCISE.module).write_text(source, encoding="utf-8")
+    return run_grade("1", "--path", str(folder), "--format", "json", "--include-hidden", *extra, env=env)
+
+
+def _assert_only_the_attacked_checks_lose(graded) -> dict:
+    checks = {c["name"]: c for c in graded.report["exercises"][0]["checks"]}
+    for name, check in checks.items():
+        if name in ATTACKED:
+            assert check["points"] == 0, check
+        else:
+            assert check["status"] == "passed", check
+    return checks
+
+
+@pytest.mark.parametrize("attack", FORGERIES)
+def test_forged_verdicts_are_refused_and_flagged(attack, tmp_path):
+    graded = _grade(tmp_path, with_attack(FORGERIES[attack]))
+    checks = _assert_only_the_attacked_checks_lose(graded)
+    assert {checks[name]["status"] for name in ATTACKED} == {"error"}
+    assert "tampered" in {checks[name]["reason"] for name in ATTACKED}
+    assert graded.report["score"] < 99
+
+
+def test_killing_the_supervising_process_still_gives_a_report(tmp_path):
+    graded = _grade(tmp_path, with_attack("""
+        import os, signal
+        os.kill(os.getppid(), signal.SIGKILL)
+    """))
+    assert graded.exit_code in (0, 1)
+    checks = {c["name"]: c for c in graded.report["exercises"][0]["checks"]}
+    assert all(checks[name]["status"] == "passed" for name in checks if name not in ATTACKED)
+
+
+def _processes_with(marker: str) -> list[str]:
+    found = []
+    for entry in os.scandir("/proc"):
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
+                if marker.encode() in cmdline.read():
+                    found.append(entry.name)
+        except OSError:
+            continue
+    return found
+
+
+def test_processes_that_detach_themselves_end_with_the_run(tmp_path):
+    marker = "607.25"
+    graded = _grade(tmp_path, with_attack(f"""
+        import subprocess
+        for _ in range(3):
+            subprocess.Popen(["setsid", "sleep", "{marker}"], start_new_session=True)
+    """))
+    assert graded.report["score"] == graded.report["max_score"]
+    assert _processes_with(marker) == []
+
+
+def test_the_graders_environment_does_not_reach_the_submission(tmp_path):
+    secret = "teacher-token-5f1c2e"
+    graded = _grade(tmp_path, with_attack("""
+        import os
+        raise RuntimeError(" ".join(f"{k}={v}" for k, v in sorted(os.environ.items())))
+    """), env={**os.environ, "CI_TOKEN": secret})
+    assert secret not in graded.stdout
+    assert "HOME=" in graded.check("test_count_with_lock_returns_every_increment")["feedback"]
+
+
+def test_an_output_flood_is_cut_and_the_report_stays_clean(tmp_path):
+    graded = _grade(tmp_path, with_attack("""
+        import sys
+        for _ in range(200):
+            sys.stdout.write("x" * 65536)
+    """))
+    assert graded.report["score"] == graded.report["max_score"]
+    assert len(graded.stdout) < 200_000
+
+
+def test_a_runaway_allocation_ends_as_the_students_failure(tmp_path):
+    graded = _grade(tmp_path, with_attack("""
+        hoard = []
+        while True:
+            hoard.append(bytearray(64 << 20))
+    """))
+    checks = _assert_only_the_attacked_checks_lose(graded)
+    assert any("MemoryError" in checks[name]["feedback"] for name in ATTACKED)
+
+
+def test_the_submission_sees_only_the_loopback_interface(tmp_path):
+    graded = _grade(tmp_path, with_attack("""
+        import socket
+        raise RuntimeError("interfaces: " + ",".join(name for _, name in socket.if_nameindex()))
+    """))
+    if "network" not in graded.report["sandbox"]["active"]:
+        pytest.skip(f"no network namespace here: {graded.report['sandbox']['skipped'].get('network')}")
+    feedback = graded.check("test_count_with_lock_returns_every_increment")["feedback"]
+    assert "interfaces: lo." in feedback
+
+REACHING_IN = {
+    "replaces_the_event_writer_through_sys_modules": """
+        import sys
+        _events = sys.modules["grader.events"]
+        _send = _events.EventWriter.send
+        def _forging_send(self, event):
+            if event.kind == "result":
+                event.data.update(status="passed", feedback="")
+            _send(self, event)
+        _events.EventWriter.send = _forging_send
+    """,
+    "replaces_the_verdict_function": """
+        import sys
+        _plugin = sys.modules["grader.plugin"]
+        _plugin.classify = lambda *args, **kwargs: _plugin.Verdict("passed")
+    """,
+    "lists_every_object_with_gc": """
+        import gc
+        [obj for obj in gc.get_objects() if type(obj).__name__ == "GraderSession"]
+    """,
+    "climbs_the_stack_with_sys_getframe": """
+        import sys
+        sys._getframe(1).f_locals
+    """,
+    "climbs_the_stack_with_inspect": """
+        import inspect
+        inspect.currentframe().f_back.f_locals
+    """,
+    "climbs_the_stack_from_a_traceback": """
+        try:
+            raise ValueError
+        except ValueError as error:
+            error.__traceback__.tb_frame.f_back.f_locals
+    """,
+    "reads_memory_with_ctypes": """
+        import ctypes
+        ctypes.string_at(id(object()), 8)
+    """,
+    "switches_off_tracing": """
+        import sys
+        sys.settrace(None)
+    """,
+    "rewrites_the_graders_files": """
+        import pathlib, sys
+        for _path in pathlib.Path(sys.modules["grader"].__file__).parent.rglob("*.py"):
+            _path.write_text("raise SystemExit(0)\\n")
+    """,
+}
+
+
+@pytest.mark.parametrize("attack", REACHING_IN)
+def test_reaching_into_the_grader_is_refused_and_flagged(attack, tmp_path):
+    import grader
+    package = Path(grader.__file__).parent
+    before = {path: path.read_bytes() for path in package.rglob("*.py")}
+    graded = _grade(tmp_path, with_attack(REACHING_IN[attack]))
+    checks = _assert_only_the_attacked_checks_lose(graded)
+    assert {checks[name]["status"] for name in ATTACKED} == {"error"}
+    assert {checks[name]["reason"] for name in ATTACKED} == {"tampered"}
+    assert {path: path.read_bytes() for path in package.rglob("*.py")} == before
+
+
+def test_hundreds_of_processes_are_capped_and_none_is_left(tmp_path):
+    marker = "608.25"
+    graded = _grade(tmp_path, with_attack(f"""
+        import subprocess
+        for _ in range(400):
+            try:
+                subprocess.Popen(["sleep", "{marker}"])
+            except OSError:
+                break
+    """))
+    assert graded.report["exercises"][0]["checks"]
+    assert _processes_with(marker) == []
+
+
+def test_an_endless_thread_does_not_keep_the_run_alive(tmp_path):
+    graded = _grade(tmp_path, with_attack("""
+        import threading
+        threading.Thread(target=lambda: threading.Event().wait()).start()
+    """))
+    checks = {c["name"]: c for c in graded.report["exercises"][0]["checks"]}
+    assert all(c["status"] != "error" for name, c in checks.items() if name not in ATTACKED)
