@@ -2,7 +2,7 @@
 
 The child writes one JSON object per line as things happen, so that whatever it finished is known
 even if it later hangs, crashes or exits. Events: `import` (phase `start` or `done`), `start` (a
-check began), `result` (a check's verdict as plain data) and `end` (the run is over).
+check began) and `result` (a check's verdict as plain data).
 
 The student's code runs in the same process and can find the pipe (its descriptor is inherited), so
 every line carries a sequence number and an HMAC made with a per-run secret that the runner hands the
@@ -17,7 +17,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-IMPORT, START, RESULT, END = "import", "start", "result", "end"
+IMPORT, START, RESULT = "import", "start", "result"
 SECRET_BYTES = 32
 
 

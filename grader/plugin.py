@@ -14,7 +14,7 @@ import pytest
 from _pytest.outcomes import OutcomeException
 
 from grader.catalog import CheckSpec, Exercise, load_exercise, CHECKS_DIR
-from grader.events import END, IMPORT, RESULT, START, Event, EventChannel
+from grader.events import IMPORT, RESULT, START, Event, EventChannel
 from grader.feedback import Feedback
 from grader.guard import Fingerprint, Guard
 from grader.report import ERROR, FAILED, GRADER_ERROR, PASSED, SKIPPED, TAMPERED
@@ -154,9 +154,6 @@ class GraderSession:
             # Nothing this process does from now on can be trusted: the runner goes on with the
             # remaining checks in a fresh child.
             os._exit(3)
-
-    def pytest_sessionfinish(self) -> None:
-        self.send(Event(END))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function):

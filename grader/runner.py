@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader import sandbox
 from grader.catalog import CheckSpec, Exercise
-from grader.events import END, IMPORT, RESULT, START, EventReader, new_secret
+from grader.events import IMPORT, RESULT, START, EventReader, new_secret
 from grader.report import (CRASHED, ERROR, EXITED, HIDDEN, PASSED, SKIPPED, TAMPERED, TIMED_OUT, CheckResult,
                            ExerciseResult)
 
@@ -34,7 +34,6 @@ class Attempt:
     importing: bool = False
     stopped_because: str = ""
     tampered: str = ""
-    ended: bool = False
     returncode: int | None = None
     stderr: str = ""
     student_file: Path | None = None
@@ -84,8 +83,6 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
                 elif event.kind == RESULT:
                     attempt.results[event.check] = event.data
                     attempt.running, check_deadline = None, None
-                elif event.kind == END:
-                    attempt.ended = True
             if reader.problems:
                 # The submission wrote on the event pipe: nothing more this child says is trusted.
                 attempt.tampered = reader.problems[0]
