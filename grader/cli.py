@@ -8,26 +8,19 @@ import argparse
 import sys
 from pathlib import Path
 
+from grader import commands
 from grader.catalog import CatalogError, Exercise, load_catalog, resolve
 from grader.report import Report
 from grader.runner import grade_exercise
 from grader.submission import find_exercises_dir
+from grader.usage import EXIT_USAGE, Parser, UsageError
 from grader.writers import WRITERS
 
-EXIT_FULL_MARKS, EXIT_NOT_FULL, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """The command line asks for something that cannot be graded."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise UsageError(message)
+EXIT_FULL_MARKS, EXIT_NOT_FULL = 0, 1
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="grade", description="Grade concurrency exercises and explain the verdicts.")
+    parser = Parser(prog="grade", description="Grade concurrency exercises and explain the verdicts.")
     parser.add_argument("exercises", nargs="*", metavar="EXERCISE",
                         help="exercise id or number (exercise1 or 1); default: every exercise")
     parser.add_argument("--path", type=Path,
@@ -78,7 +71,10 @@ def _describe_sandbox(layers: dict) -> str:
 
 
 def run(argv: list[str]) -> int:
-    """Parse `argv`, grade, write the report; return the exit code."""
+    """Parse `argv`, grade (or run the subcommand it names), write the report; return the exit code."""
+    subcommand = commands.find(argv[0]) if argv else None
+    if subcommand is not None:
+        return subcommand(argv[1:])
     args = build_parser().parse_args(argv)
     submission_dir = _submission_dir(args.path)
     exercises = _chosen_exercises(args.exercises, submission_dir)
