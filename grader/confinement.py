@@ -178,6 +178,9 @@ def give_workdir_to_user(workdir: str, layers: Layers) -> None:
     if not layers.user:
         return
     uid, gid = layers.user
+    # The workspace's top folder is private to root (tempfile makes it 0700): the user must be able
+    # to pass through it to its own folder, without listing it or entering the keeper's.
+    os.chmod(os.path.dirname(workdir), 0o711)
     for folder, _, files in os.walk(workdir):
         os.chown(folder, uid, gid)
         for name in files:

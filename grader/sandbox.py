@@ -62,6 +62,7 @@ class Workspace:
         self.submission = self.work / "submission"
         for folder in (self.work / "home", self.work / "tmp", self.submission, self.keeper):
             folder.mkdir(parents=True)
+        self.keeper.chmod(0o700)
 
     @classmethod
     def create(cls, submission_dir: Path) -> "Workspace":

@@ -179,8 +179,12 @@ class StudentTracer:
         if me != self.log.caller and current not in self.log.thread_objects_running_student_code:
             self.log.threads_running_student_code.add(me)
             self.log.thread_objects_running_student_code.add(current)
-        frame.f_trace_opcodes = True
+        # From 3.12 on, opcode events are switched on for a code object only when `f_trace_opcodes`
+        # is set on a frame that already has its trace function: set `f_trace` first, or threads
+        # entering the code after the first one run untraced (and unpreempted).
+        frame.f_trace = self._on_opcode
         frame.f_trace_lines = False
+        frame.f_trace_opcodes = True
         return self._on_opcode
 
     def __enter__(self) -> TraceLog:
