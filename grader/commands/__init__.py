@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "release": "release",
+}
 
 
 def find(word: str) -> Callable[[list[str]], int] | None:
