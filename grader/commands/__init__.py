@@ -11,6 +11,7 @@ from typing import Callable
 
 SUBCOMMANDS: dict[str, str] = {
     "release": "release",
+    "gradescope-bundle": "gradescope_bundle",
 }
 
 
