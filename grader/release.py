@@ -103,7 +103,10 @@ def _toml_list(values: list[str]) -> str:
 
 def pyproject_text(package: Path) -> str:
     """A pyproject.toml that installs the grader package in `package`'s parent, and nothing else."""
-    metadata = importlib.metadata.metadata(DISTRIBUTION)
+    try:
+        metadata = importlib.metadata.metadata(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        raise ReleaseError(f"the grader is not installed as {DISTRIBUTION}: install it with pip first") from None
     requires = importlib.metadata.requires(DISTRIBUTION) or []
     plain = [r for r in requires if ";" not in r]
     plot = [r.split(";")[0].strip() for r in requires if 'extra == "plot"' in r]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import grader
 from grader.catalog import load_catalog, resolve
-from grader.release import pyproject_text
+from grader.release import ReleaseError, pyproject_text
 from grader.usage import Parser, UsageError
 
 SOURCE = "grader-src"
@@ -71,5 +71,7 @@ def run(argv: list[str]) -> int:
         write_bundle(args.out, [e.id for e in chosen])
     except OSError as problem:
         raise UsageError(f"{args.out}: {problem.strerror}") from None
+    except ReleaseError as problem:
+        raise UsageError(str(problem)) from None
     print(f"Wrote the Gradescope autograder for {', '.join(e.id for e in chosen)} to {args.out}")
     return 0
