@@ -9,7 +9,10 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "release": "release",
+    "gradescope-bundle": "gradescope_bundle",
+}
 
 
 def find(word: str) -> Callable[[list[str]], int] | None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Callable
 
 from grader.report import Report
-from grader.writers import json_report, text
+from grader.writers import classroom, gradescope, json_report, text
 
 WRITERS: dict[str, Callable[[Report], str]] = {
     "text": text.write,
     "json": json_report.write,
+    "gradescope": gradescope.write,
+    "classroom": classroom.write,
 }

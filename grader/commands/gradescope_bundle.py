@@ -1,0 +1,77 @@
+"""`grade gradescope-bundle OUT.zip [EXERCISE ...]`: the autograder zip to upload to Gradescope.
+
+The zip holds `setup.sh` and `run_autograder` at its root (as Gradescope requires) and the grader
+with its hidden checks under `grader-src/`, which setup.sh installs.
+"""
+from __future__ import annotations
+
+import shutil
+import stat
+import tempfile
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import grader
+from grader.catalog import load_catalog, resolve
+from grader.release import ReleaseError, pyproject_text
+from grader.usage import Parser, UsageError
+
+SOURCE = "grader-src"
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
+EXECUTABLE = 0o755
+
+
+def _parser() -> Parser:
+    parser = Parser(prog="grade gradescope-bundle", description="Write the Gradescope autograder zip.")
+    parser.add_argument("out", type=Path, metavar="OUT.zip", help="the zip file to write")
+    parser.add_argument("exercises", nargs="*", metavar="EXERCISE",
+                        help="the assignment's exercises (default: every exercise)")
+    return parser
+
+
+def _template(name: str) -> str:
+    return resources.files("grader").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _add(archive: zipfile.ZipFile, name: str, text: str, mode: int = 0o644) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    info.external_attr = (stat.S_IFREG | mode) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, text)
+
+
+def write_bundle(out: Path, exercise_ids: list[str]) -> None:
+    """Write the zip: setup.sh, run_autograder (grading `exercise_ids`) and the grader's source."""
+    with tempfile.TemporaryDirectory() as folder:
+        package = Path(folder) / "grader"
+        shutil.copytree(Path(grader.__file__).parent, package, ignore=IGNORED)
+        with zipfile.ZipFile(out, "w") as archive:
+            _add(archive, "setup.sh", _template("gradescope_setup.sh"), EXECUTABLE)
+            _add(archive, "run_autograder",
+                 _template("gradescope_run_autograder").replace("{exercises}", " ".join(exercise_ids)), EXECUTABLE)
+            _add(archive, f"{SOURCE}/pyproject.toml", pyproject_text(package))
+            _add(archive, f"{SOURCE}/README.md", "The course's grader, hidden checks included; setup.sh installs it.\n")
+            for path in sorted(package.rglob("*")):
+                if path.is_file():
+                    _add(archive, f"{SOURCE}/{path.relative_to(folder).as_posix()}", path.read_text(encoding="utf-8"))
+
+
+def run(argv: list[str]) -> int:
+    """Write the bundle; 0 when written."""
+    args = _parser().parse_args(argv)
+    catalog = load_catalog()
+    chosen = [resolve(catalog, name) for name in args.exercises] or list(catalog.values())
+    unknown = [name for name, e in zip(args.exercises, chosen) if e is None]
+    if unknown:
+        raise UsageError(f"unknown exercise '{unknown[0]}' (known: {', '.join(catalog)})")
+    if args.out.suffix != ".zip":
+        raise UsageError(f"{args.out}: the bundle is a .zip file")
+    try:
+        write_bundle(args.out, [e.id for e in chosen])
+    except OSError as problem:
+        raise UsageError(f"{args.out}: {problem.strerror}") from None
+    except ReleaseError as problem:
+        raise UsageError(str(problem)) from None
+    print(f"Wrote the Gradescope autograder for {', '.join(e.id for e in chosen)} to {args.out}")
+    return 0
