@@ -33,11 +33,14 @@ def out(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("release") / "student"
     graded = run_grade("release", str(folder))
     assert graded.exit_code == 0, graded.stderr
+    assert not [p for p in folder.rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]
     return folder
 
 
 def _texts(folder: Path) -> dict[Path, str]:
-    return {p: p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file()}
+    """Every file of the copy as text, but the bytecode that running the copy's grader leaves."""
+    return {p: p.read_text(encoding="utf-8") for p in folder.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}
 
 
 def _functions(source: str) -> dict[str, ast.FunctionDef]:
