@@ -66,3 +66,22 @@ def test_steady_scheduling_restores_the_switch_interval():
     with steady_scheduling(0.25):
         assert sys.getswitchinterval() == pytest.approx(0.25)
     assert sys.getswitchinterval() == before
+
+
+def test_a_thread_killed_by_the_tracer_is_a_probe_fault_not_lost_work(tmp_path, monkeypatch):
+    from grader.probes import tracing
+    from grader.probes.observe import ProbeFault, observe_call
+    source = tmp_path / "student.py"
+    source.write_text("import threading\n"
+                      "def job(box):\n    box.append(1)\n"
+                      "def run():\n    box = []\n"
+                      "    t = threading.Thread(target=job, args=(box,))\n    t.start()\n    t.join()\n"
+                      "    return len(box)\n")
+    namespace: dict = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+
+    def broken_delay(self, thread, preemption):
+        raise ValueError("tracer bug")
+    monkeypatch.setattr(tracing.StudentTracer, "_delay_start", broken_delay)
+    with pytest.raises(ProbeFault, match="tracer bug"):
+        observe_call(namespace["run"], student_file=str(source), preemption=tracing.Preemption(seed=0))

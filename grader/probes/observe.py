@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Callable
@@ -9,6 +10,7 @@ from typing import Callable
 from grader.probes.locks import LockLog, LockRegistry
 from grader.probes.prints import PrintLog, watch_prints
 from grader.probes.threads import StartedThread, ThreadLog, watch_threads
+from grader.probes import tracing
 from grader.probes.tracing import Preemption, StudentTracer, TraceLog, no_locks, steady_scheduling
 
 
@@ -43,6 +45,22 @@ def _settle(leftovers: list[StartedThread]) -> None:
             started.thread.join(max(0.0, deadline - _clock()))
 
 
+class ProbeFault(RuntimeError):
+    """A probe failed inside a thread of the student's: the verdict would rest on broken evidence."""
+
+
+def _raise_probe_faults(log: ThreadLog) -> None:
+    """Raise when a started thread died of an exception raised by the tracer itself.
+
+    Such a thread never did its share of the work, which would otherwise look like the student's
+    lost updates; it is the grader's fault, and must end as a grader error, not a failure."""
+    for name, error in log.crashed:
+        # The tracer's frames are in a traceback only when the exception was raised inside it: it
+        # never calls the student's code.
+        if any(frame.filename == tracing.__file__ for frame in traceback.extract_tb(error.__traceback__)):
+            raise ProbeFault(f"the tracer failed in thread {name}: {error!r}") from error
+
+
 def observe_call(function: Callable, *args, student_file: str, preemption: Preemption | None = None,
                  locks: LockRegistry | None = None, leave_running: bool = False, steady: bool = False,
                  **kwargs) -> Observation:
@@ -65,4 +83,5 @@ def observe_call(function: Callable, *args, student_file: str, preemption: Preem
         raise
     if not leave_running:
         tracer.freeze_leftovers()
+    _raise_probe_faults(thread_log)
     return Observation(result, thread_log, trace_log, lock_log, tracer.freeze_leftovers, print_log)
