@@ -9,7 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "list": "list",
+    "hint": "hint",
+    "watch": "watch",
+}
 
 
 def find(word: str) -> Callable[[list[str]], int] | None:
