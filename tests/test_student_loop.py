@@ -3,7 +3,6 @@ that does not import, and the speed tables."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import queue
 import re
