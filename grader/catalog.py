@@ -59,10 +59,18 @@ class CheckSpec:
     hint: Text
     timeout: float = DEFAULT_CHECK_TIMEOUT
     thresholds: dict[str, Any] = field(default_factory=dict)
+    # Hints beyond the first (`hints:` in the YAML), each more concrete than the one before, never
+    # the solution: `grade hint` gives them one level at a time.
+    more_hints: tuple[Text, ...] = ()
 
     @property
     def hidden(self) -> bool:
         return self.visibility == "hidden"
+
+    @property
+    def hint_levels(self) -> tuple[Text, ...]:
+        """Every hint of the check, the catalog's `hint` first, then each level of `hints`."""
+        return (self.hint, *self.more_hints) if self.hint.en else self.more_hints
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,7 @@ def _parse_check(raw: dict, source: Path) -> CheckSpec:
             hint=Text.parse(raw.get("hint", "")),
             timeout=float(raw.get("timeout", DEFAULT_CHECK_TIMEOUT)),
             thresholds=dict(raw.get("thresholds") or {}),
+            more_hints=tuple(Text.parse(text) for text in raw.get("hints") or ()),
         )
     except KeyError as missing:
         raise CatalogError(f"{source}: a check lacks {missing}") from None

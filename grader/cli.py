@@ -8,13 +8,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from grader import commands
+from grader import commands, language, progress
 from grader.catalog import CatalogError, Exercise, load_catalog, resolve
 from grader.report import Report
 from grader.runner import grade_exercise
 from grader.submission import find_exercises_dir
 from grader.usage import EXIT_USAGE, Parser, UsageError
-from grader.writers import WRITERS
+from grader.writers import WRITERS, terminal
 
 EXIT_FULL_MARKS, EXIT_NOT_FULL = 0, 1
 
@@ -70,6 +70,16 @@ def _describe_sandbox(layers: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as problem:
+        raise UsageError(f"--output {output}: {problem.strerror}") from None
+
+
 def run(argv: list[str]) -> int:
     """Parse `argv`, grade (or run the subcommand it names), write the report; return the exit code."""
     subcommand = commands.find(argv[0]) if argv else None
@@ -79,14 +89,12 @@ def run(argv: list[str]) -> int:
     submission_dir = _submission_dir(args.path)
     exercises = _chosen_exercises(args.exercises, submission_dir)
     report = Report([grade_exercise(e, submission_dir, args.include_hidden) for e in exercises])
-    text = WRITERS[args.format](report)
-    if args.output:
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as problem:
-            raise UsageError(f"--output {args.output}: {problem.strerror}") from None
+    if not args.include_hidden:  # the student's own run: remembered for `grade list` and `grade hint`
+        progress.record(submission_dir, report)
+    if args.format == "text" and not args.output and terminal.wanted(sys.stdout):
+        terminal.show(report, terminal.console_for(sys.stdout), language.choose(getattr(args, "lang", None)))
     else:
-        sys.stdout.write(text)
+        _write(WRITERS[args.format](report), args.output)
     if args.sandbox:
         sys.stderr.write(_describe_sandbox(report.sandbox))
     return EXIT_FULL_MARKS if report.full_marks else EXIT_NOT_FULL

@@ -126,6 +126,8 @@ def test_sum_counts_every_element_exactly_once(target, thresholds, request):
             for n in thresholds["timing_threads"]}
     measured = ", ".join(f"{seconds * 1000:.0f} ms with {n} thread{'s' if n > 1 else ''}"
                          for n, seconds in best.items())
+    request.node.user_properties.append(("details", ("speed", [
+        {"what": "threads", "count": n, "seconds": round(seconds, 4)} for n, seconds in best.items()])))
     info(request, f"For your information (no points): summing {len(timing_input)} numbers took "
                   f"{measured} on this machine (best of {thresholds['timing_repeats']}). "
                   "Compare them with your ANSWER_GIL.")

@@ -333,7 +333,7 @@ def test_fetch_concurrent_has_every_request_in_flight_at_once(target, serve, thr
                  if workers is None else f"{workers} requests in flight at the same time", hint)
 
 
-def test_fetch_concurrent_is_at_least_4_times_faster_than_one_at_a_time(target, serve, thresholds):
+def test_fetch_concurrent_is_at_least_4_times_faster_than_one_at_a_time(target, serve, thresholds, request):
     n, factor = thresholds["urls"], thresholds["min_speedup"]
     server = serve(thresholds["latency"])
     paths = [f"/fast/{i}" for i in range(n)]
@@ -348,6 +348,9 @@ def test_fetch_concurrent_is_at_least_4_times_faster_than_one_at_a_time(target, 
         _check_bodies(fetch, call, urls, paths)
         # What fetching them one after another costs, measured by the server in this same run.
         one_at_a_time = sum(record.end - record.start for record in server.requests)
+        request.node.user_properties.append(("details", ("speed", [
+            {"what": "one_at_a_time", "seconds": round(one_at_a_time, 4)},
+            {"what": "concurrent", "seconds": round(fetch.elapsed, 4)}])))
         if one_at_a_time >= factor * fetch.elapsed:
             return
         peak = server.peak_in_flight()

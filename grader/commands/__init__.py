@@ -10,6 +10,9 @@ import importlib
 from typing import Callable
 
 SUBCOMMANDS: dict[str, str] = {
+    "list": "list",
+    "hint": "hint",
+    "watch": "watch",
     "release": "release",
     "gradescope-bundle": "gradescope_bundle",
 }

@@ -1,0 +1,77 @@
+"""`grade watch EXERCISE`: grade the exercise, then again each time its file is saved, clearing the
+screen between runs; Ctrl-C stops.
+
+The file is polled: its bytes are read a few times a second and compared with the bytes that were
+last graded. A poll sees every kind of save (in place, or a new file renamed over the old one, as
+many editors do), never regrades a file whose content did not change, and cannot miss a save made
+while a grading runs, since the comparison is with what was graded, not with the previous poll.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+from grader import language, progress
+from grader.catalog import Exercise
+from grader.commands import options
+from grader.phrases import say
+from grader.report import Report
+from grader.runner import grade_exercise
+from grader.writers import terminal, text
+
+POLL_SECONDS = 0.3
+
+
+def _content(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def wait_for_change(path: Path, graded: bytes | None, stop: threading.Event,
+                    interval: float = POLL_SECONDS) -> bytes | None:
+    """Wait until `path` holds other bytes than `graded` (or `stop` is set); return them."""
+    while not stop.wait(interval):
+        now = _content(path)
+        if now is not None and now != graded:
+            return now
+    return None
+
+
+def _show(report: Report, lang: str) -> None:
+    if terminal.wanted(sys.stdout):
+        console = terminal.console_for(sys.stdout)
+        console.clear()
+        terminal.show(report, console, lang)
+    else:
+        sys.stdout.write(text.write(report, lang))
+
+
+def grade_once(exercise: Exercise, folder: Path, lang: str) -> None:
+    """Grade the exercise, remember its verdicts, show the report."""
+    report = Report([grade_exercise(exercise, folder)])
+    progress.record(folder, report)
+    _show(report, lang)
+
+
+def run(argv: list[str]) -> int:
+    """Grade on every save until Ctrl-C."""
+    args = options.parser("grade watch", "Grade an exercise again each time its file is saved.",
+                          exercise=True).parse_args(argv)
+    lang = language.choose(args.lang)
+    folder = options.submission_dir(args.path, lang)
+    exercise = options.exercise(args.exercise, folder, lang)
+    path = folder / exercise.module
+    stop = threading.Event()  # never set here: Ctrl-C ends the watch
+    graded = _content(path)
+    try:
+        while not stop.is_set():
+            grade_once(exercise, folder, lang)
+            print("\n" + say("watch.watching", lang, file=path.name), flush=True)
+            graded = wait_for_change(path, graded, stop)
+    except KeyboardInterrupt:
+        pass
+    print(say("watch.stopped", lang), flush=True)
+    return 0
