@@ -10,6 +10,7 @@ from pathlib import Path
 
 from grader import commands
 from grader.catalog import CatalogError, Exercise, load_catalog, resolve
+from grader.language import LANGUAGES, choose
 from grader.report import Report
 from grader.runner import grade_exercise
 from grader.submission import find_exercises_dir
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
     parser.add_argument("--include-hidden", action="store_true",
                         help="also run hidden checks and count them (the teacher's view)")
+    parser.add_argument("--lang", choices=LANGUAGES,
+                        help="language of the report (default: from the locale, else English)")
     parser.add_argument("--sandbox", action="store_true",
                         help="also say which confinement layers protected the run (stderr)")
     return parser
@@ -78,7 +81,8 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     submission_dir = _submission_dir(args.path)
     exercises = _chosen_exercises(args.exercises, submission_dir)
-    report = Report([grade_exercise(e, submission_dir, args.include_hidden) for e in exercises])
+    lang = choose(args.lang)
+    report = Report([grade_exercise(e, submission_dir, args.include_hidden, lang) for e in exercises], lang)
     text = WRITERS[args.format](report)
     if args.output:
         try:
