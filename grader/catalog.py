@@ -46,6 +46,10 @@ class Text:
         """The text in `lang`, falling back to English where no translation exists."""
         return (self.ru if lang == "ru" else None) or self.en
 
+    def translations(self) -> dict[str, str]:
+        """Every language's text, by language: the form a message value takes (`grader.messages`)."""
+        return {"en": self.en, **({"ru": self.ru} if self.ru else {})}
+
 
 @dataclass(frozen=True)
 class CheckSpec:

@@ -8,8 +8,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from grader import commands, language, progress
+from grader import commands, progress
 from grader.catalog import CatalogError, Exercise, load_catalog, resolve
+from grader.language import LANGUAGES, choose
 from grader.report import Report
 from grader.runner import grade_exercise
 from grader.submission import find_exercises_dir
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
     parser.add_argument("--include-hidden", action="store_true",
                         help="also run hidden checks and count them (the teacher's view)")
+    parser.add_argument("--lang", choices=LANGUAGES,
+                        help="language of the report (default: from the locale, else English)")
     parser.add_argument("--sandbox", action="store_true",
                         help="also say which confinement layers protected the run (stderr)")
     return parser
@@ -88,11 +91,12 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     submission_dir = _submission_dir(args.path)
     exercises = _chosen_exercises(args.exercises, submission_dir)
-    report = Report([grade_exercise(e, submission_dir, args.include_hidden) for e in exercises])
+    lang = choose(args.lang)
+    report = Report([grade_exercise(e, submission_dir, args.include_hidden, lang) for e in exercises], lang)
     if not args.include_hidden:  # the student's own run: remembered for `grade list` and `grade hint`
         progress.record(submission_dir, report)
     if args.format == "text" and not args.output and terminal.wanted(sys.stdout):
-        terminal.show(report, terminal.console_for(sys.stdout), language.choose(getattr(args, "lang", None)))
+        terminal.show(report, terminal.console_for(sys.stdout), lang)
     else:
         _write(WRITERS[args.format](report), args.output)
     if args.sandbox:

@@ -1,52 +1,50 @@
 """How a check tells the student what went wrong: what was seen, what was expected, a hint.
 
-Checks call `fail(...)`; the plugin turns the exception into the check's feedback text. A failure
-shows the catalog's hint of its check only when it asks for it (`hint=CHECK_HINT`): the catalog hint
-speaks of the behaviour the check is named for, and would mislead under a failure of another cause.
-Checks that cannot decide (for example a speedup on a machine too busy to measure one) call
-`not_measurable`.
+Checks call `fail("lock.lost_updates", call=..., got=...)`: a message key and its values, whose
+sentences in every language live in `grader/checks/messages/` (see `grader.messages`). The plugin
+carries the message as data; it becomes text only when rendered in the student's language.
+
+A failure shows the catalog's hint of its check only when it asks for it (`hint=CHECK_HINT`): the
+catalog hint speaks of the behaviour the check is named for, and would mislead under a failure of
+another cause. A hint of its own is a message (`hint=msg("hint.join_threads")`). Checks that cannot
+decide (for example a speedup on a machine too busy to measure one) call `not_measurable`.
 """
 from __future__ import annotations
 
 import reprlib
+from typing import Any
 
+from grader.messages import Message, msg, render
 from grader.report import NO_CONCURRENT_WORK
-
-# A student's value or message can be a whole data set: each part of a feedback is cut to this length.
-MAX_PART_CHARS = 2000
 
 _SHORT = reprlib.Repr()
 _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict = 80, 80, 12, 12, 8
 
 
-class _CheckHint(str):
+class _CheckHint:
     """The marker for "this failure is what the check's catalog hint is about"."""
 
 
-CHECK_HINT = _CheckHint("")
+CHECK_HINT = _CheckHint()
 
 
 class Feedback(AssertionError):
     """A check failed for a reason a student can act on."""
 
-    def __init__(self, seen: str, expected: str = "", hint: str = "", reason: str = ""):
-        self.seen, self.expected, self.reason = seen, expected, reason
+    def __init__(self, message: Message, hint: Message | _CheckHint | None = None, reason: str = ""):
+        self.message, self.reason = message, reason
         self.catalog_hint = isinstance(hint, _CheckHint)
-        self.hint = "" if self.catalog_hint else hint
-        super().__init__(self.text())
+        self.hint = hint if isinstance(hint, Message) else None
+        super().__init__(render(self.parts()))
 
-    def text(self) -> str:
-        lines = [_cut(self.seen)]
-        if self.expected:
-            lines.append(f"Expected: {_cut(self.expected)}")
-        if self.hint:
-            lines.append(f"Hint: {_cut(self.hint)}")
-        return "\n".join(lines)
-
-
-def _cut(text: str) -> str:
-    text = str(text).strip()
-    return text if len(text) <= MAX_PART_CHARS else text[:MAX_PART_CHARS] + " ..."
+    def parts(self) -> list[Message]:
+        """The messages a student reads, in order: the failure, then why it earns nothing, a hint."""
+        parts = [self.message]
+        if self.reason == NO_CONCURRENT_WORK:
+            parts.append(msg("feedback.no_concurrent_work"))
+        if self.hint is not None:
+            parts.append(msg("feedback.hint", hint=self.hint))
+        return parts
 
 
 def shown(value: object) -> str:
@@ -55,45 +53,87 @@ def shown(value: object) -> str:
     try:
         return _SHORT.repr(value)
     except Exception:  # noqa: BLE001 - a student's object whose __repr__ raises
-        return f"<a {type(value).__name__} object>"
+        return f"<{type(value).__name__}>"
 
 
 class NotMeasurable(Exception):
     """The machine gave too little to decide; the check is skipped, never failed."""
 
+    def __init__(self, message: Message):
+        self.message = message
+        super().__init__(render(message))
 
-def fail(seen: str, expected: str = "", hint: str = "") -> None:
-    """Fail the running check with feedback written for the student."""
+
+def fail(key: str, /, hint: Message | _CheckHint | None = None, **values: Any) -> None:
+    """Fail the running check with the message `key` and its values."""
     __tracebackhide__ = True
-    raise Feedback(seen, expected, hint)
+    raise Feedback(msg(key, **values), hint)
 
 
-def check(condition: bool, seen: str, expected: str = "", hint: str = "") -> None:
-    """Fail the running check unless `condition` holds."""
+def check(condition: bool, key: str, /, hint: Message | _CheckHint | None = None, **values: Any) -> None:
+    """Fail the running check with the message `key` unless `condition` holds."""
     __tracebackhide__ = True
     if not condition:
-        raise Feedback(seen, expected, hint)
+        raise Feedback(msg(key, **values), hint)
 
 
-def fail_without_concurrency(seen: str, expected: str) -> None:
+def fail_without_concurrency(key: str, /, **values: Any) -> None:
     """Fail a check about *how* concurrent work is done, because the function did not do that work.
 
-    `seen` says what the call did instead (no thread started, no pool opened, ...); `expected` what
+    The message says what the call did instead (no thread started, no pool opened, ...) and what
     the exercise asks the function to start. Such a property (threads joined, pool closed, lock held)
     holds vacuously when nothing was started, and earns nothing until the work is done concurrently.
     """
     __tracebackhide__ = True
-    raise Feedback(f"{seen.strip()} This check judges how the function's concurrent work is done, so it "
-                   "cannot pass until the function does that work the way the exercise asks.",
-                   expected, reason=NO_CONCURRENT_WORK)
+    raise Feedback(msg(key, **values), reason=NO_CONCURRENT_WORK)
 
 
-def not_measurable(why: str) -> None:
+def not_measurable(key: str, /, **values: Any) -> None:
     """Skip the running check because the machine cannot show the behaviour right now."""
     __tracebackhide__ = True
-    raise NotMeasurable(why)
+    raise NotMeasurable(msg(key, **values))
 
 
-def info(request, text: str) -> None:
+def info(request, key: str, /, **values: Any) -> None:
     """Attach an informational note to the running check, shown even when it passes."""
-    request.node.user_properties.append(("info", text))
+    request.node.user_properties.append(("info", msg(key, **values).to_data()))
+
+
+# --- English-only feedback --------------------------------------------------------------------------
+# Modules whose sentences are not yet message keys import these under the usual names: their text is
+# carried as the values of the `untranslated` message and reads in English in every language.
+
+def _untranslated(seen: str, expected: str = "", hint: str | _CheckHint = "", reason: str = "") -> Feedback:
+    own_hint = msg("untranslated.hint", text=hint) if isinstance(hint, str) and hint else None
+    return Feedback(msg("untranslated", text=seen, expected=expected), CHECK_HINT if hint is CHECK_HINT else own_hint,
+                    reason)
+
+
+def english_fail(seen: str, expected: str = "", hint: str | _CheckHint = "") -> None:
+    """`fail` with English text instead of a message key."""
+    __tracebackhide__ = True
+    raise _untranslated(seen, expected, hint)
+
+
+def english_check(condition: bool, seen: str, expected: str = "", hint: str | _CheckHint = "") -> None:
+    """`check` with English text instead of a message key."""
+    __tracebackhide__ = True
+    if not condition:
+        raise _untranslated(seen, expected, hint)
+
+
+def english_fail_without_concurrency(seen: str, expected: str) -> None:
+    """`fail_without_concurrency` with English text instead of a message key."""
+    __tracebackhide__ = True
+    raise _untranslated(seen, expected, reason=NO_CONCURRENT_WORK)
+
+
+def english_not_measurable(why: str) -> None:
+    """`not_measurable` with English text instead of a message key."""
+    __tracebackhide__ = True
+    raise NotMeasurable(msg("untranslated", text=why, expected=""))
+
+
+def english_info(request, text: str) -> None:
+    """`info` with English text instead of a message key."""
+    request.node.user_properties.append(("info", msg("untranslated", text=text, expected="").to_data()))

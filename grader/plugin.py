@@ -5,6 +5,7 @@ the student's module, and reports every check as an event the moment it ends (`g
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import Counter
@@ -17,6 +18,7 @@ from grader.catalog import CheckSpec, Exercise, load_exercise, CHECKS_DIR
 from grader.events import IMPORT, RESULT, START, Event, EventChannel
 from grader.feedback import Feedback
 from grader.guard import Fingerprint, Guard
+from grader.messages import Message, msg
 from grader.report import ERROR, FAILED, GRADER_ERROR, PASSED, SKIPPED, TAMPERED
 from grader.submission import SubmissionImportError, import_student_module
 from grader.verdict import StudentInterrupt, Verdict, classify
@@ -42,7 +44,7 @@ class CheckOutcome:
 
     def __init__(self) -> None:
         self.verdicts: list[tuple[str, Verdict]] = []
-        self.notes: list[str] = []
+        self.notes: list[dict] = []
         self.details: dict = {}
         self.duration = 0.0
 
@@ -62,19 +64,25 @@ class CheckOutcome:
     def to_data(self) -> dict:
         status = self.status()
         deciding = [v for _, v in self.verdicts if v.status == status]
-        failing = [(label, v.feedback) for label, v in self.verdicts if v.status == status and v.feedback]
-        if len(failing) == len(self.verdicts) and len({feedback for _, feedback in failing}) == 1:
-            texts = [failing[0][1]]
+        failing = [(label, v.message) for label, v in self.verdicts if v.status == status and v.message]
+        parts: list[Message] = []
+        if len(failing) == len(self.verdicts) and len({_as_json(message) for _, message in failing}) == 1:
+            parts = failing[0][1]
         else:
-            texts = [f"[{label}] {feedback}" if label else feedback for label, feedback in failing]
+            for label, message in failing:
+                parts += [msg("feedback.labelled", label=label, parts=message)] if label else message
         return {
             "status": status,
             "reason": next((v.reason for v in deciding if v.reason), ""),
             "catalog_hint": any(v.catalog_hint for v in deciding),
-            "feedback": "\n".join(filter(None, [*texts, *self.notes])),
+            "message": [part.to_data() for part in parts] + self.notes,
             "duration_s": round(self.duration, 3),
             "details": self.details,
         }
+
+
+def _as_json(message: list[Message]) -> str:
+    return json.dumps([part.to_data() for part in message], sort_keys=True, default=str)
 
 
 class GraderSession:
@@ -138,13 +146,10 @@ class GraderSession:
         self.send(Event(START, spec.name))
         started, attempts_before = _clock(), len(self.guard.attempts)
         yield
-        verdict = self.verdicts.pop(item.nodeid, Verdict(ERROR, "The check did not report a verdict.",
-                                                          GRADER_ERROR))
+        verdict = self.verdicts.pop(item.nodeid, Verdict(ERROR, [msg("plugin.no_verdict")], GRADER_ERROR))
         tampering = self.tampering_seen(attempts_before)
         if tampering:
-            verdict = Verdict(ERROR, "Tampered: the grader refused or found " + "; ".join(tampering[:5])
-                              + ". A submission must not reach into the grader or switch off its "
-                              "instruments; this check earns nothing.", TAMPERED)
+            verdict = Verdict(ERROR, [msg("plugin.tampered", seen="; ".join(tampering[:5]))], TAMPERED)
         outcome = self.outcomes.setdefault(spec.name, CheckOutcome())
         outcome.add(item, verdict, _clock() - started)
         self.items_left[spec.name] -= 1
@@ -237,9 +242,7 @@ def require(module, name: str):
     if isinstance(module, SubmissionImportError):
         raise module
     if not hasattr(module, name):
-        raise Feedback(f"Your file has no `{name}`.",
-                       f"a module-level `{name}` as the exercise statement describes",
-                       "Keep the names of the stub: the grader looks them up by name.")
+        raise Feedback(msg("plugin.missing_name", name=name))
     return getattr(module, name)
 
 

@@ -3,23 +3,21 @@ from __future__ import annotations
 
 from grader.catalog import CheckSpec, Text
 from grader.feedback import fail, shown
+from grader.messages import msg
 
 LETTERS = "abcd"
 
 
-def check_answer(value: object, spec: CheckSpec, lang: str = "en") -> None:
+def check_answer(value: object, spec: CheckSpec) -> None:
     """Pass if `value` is the catalog's answer letter; otherwise explain what was given."""
     __tracebackhide__ = True
     name = spec.target
     if value is None:
-        fail(f"Not answered yet: {name} is still None.",
-             f"{name} set to one lowercase letter from {', '.join(LETTERS)}",
-             "The choices are listed in the module docstring.")
+        fail("answer.not_answered", name=name, letters=", ".join(LETTERS))
     if not isinstance(value, str) or value.strip().lower() not in LETTERS:
-        fail(f"{name} is {shown(value)}, which is not one of the letters {', '.join(LETTERS)}.",
-             f"{name} = \"a\" (or b, c, d): one lowercase letter")
+        fail("answer.not_a_letter", name=name, value=shown(value), letters=", ".join(LETTERS))
     letter = value.strip().lower()
     if letter != spec.thresholds["answer"]:
         why_not = spec.thresholds.get("why_not", {}).get(letter)
-        fail(f"{name} = {letter!r} is not the right explanation.",
-             hint=Text.parse(why_not).get(lang) if why_not else "")
+        fail("answer.wrong", name=name, letter=repr(letter),
+             hint=msg("answer.why_not", why=Text.parse(why_not).translations()) if why_not else None)

@@ -32,6 +32,9 @@ class CheckResult:
     reason: str = ""
     duration_s: float = 0.0
     details: dict = field(default_factory=dict)
+    # The feedback as data: a list of messages ({"key": ..., "values": {...}}, see grader.messages),
+    # for a reader that renders its own text; `feedback` is their text in the language of the run.
+    message: list = field(default_factory=list)
 
     @property
     def counts(self) -> bool:
@@ -70,6 +73,7 @@ class Report:
     """One submission's grade over the exercises that were asked for."""
 
     exercises: list[ExerciseResult] = field(default_factory=list)
+    lang: str = "en"  # the language the feedback was rendered in, and the text writer writes
 
     @property
     def score(self) -> float:

@@ -18,11 +18,11 @@ from pathlib import Path
 from grader import sandbox
 from grader.catalog import CheckSpec, Exercise
 from grader.events import IMPORT, RESULT, START, EventReader, new_secret
+from grader.messages import Message, msg, render
 from grader.report import (CRASHED, ERROR, EXITED, HIDDEN, PASSED, SKIPPED, TAMPERED, TIMED_OUT, CheckResult,
                            ExerciseResult)
 
 _clock = time.monotonic
-HIDDEN_FEEDBACK = "Hidden check: graded after submission."
 
 
 @dataclass
@@ -126,70 +126,60 @@ def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<fn>\S+)')
 
 
-def _stack_of_student(stderr: str, student_file: Path) -> str:
+def _stack_of_student(stderr: str, student_file: Path) -> Message | str:
     """Where the student's code was in the main thread of a faulthandler dump, innermost first."""
     blocks = re.split(r"\n(?=(?:Current thread|Thread) 0x)", stderr)
     main = [block for block in blocks if block.lstrip().startswith("Current thread")]
-    places = [f"line {m['line']} in {m['fn']}" for m in _FRAME.finditer(main[-1] if main else "")
-              if m["file"] == str(student_file)]
+    places = [msg("where.line_in_function", line=int(m["line"]), function=m["fn"], code="")
+              for m in _FRAME.finditer(main[-1] if main else "") if m["file"] == str(student_file)]
     others = sum(1 for block in blocks if block.lstrip().startswith("Thread 0x") and str(student_file) in block)
-    text = "; called from ".join(places[:4])
-    if others:
-        text += f" ({others} other thread{'s' if others > 1 else ''} also in your code)"
-    return text
+    if not places:
+        return ""
+    stack: Message = places[0]
+    for outer in places[1:4]:
+        stack = msg("where.called_from", inner=stack, outer=outer)
+    return msg("runner.stack", stack=stack, others=msg("runner.other_threads", others=others) if others else "")
 
 
-def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise) -> str:
+def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise) -> Message:
     where = _stack_of_student(attempt.stderr, attempt.student_file) if attempt.student_file else ""
-    at = f"\nYour code was at: {where}." if where else ""
     if attempt.tampered:
-        return (f"Tampered: while this check ran, the grading process received {attempt.tampered}. "
-                "A submission must not write to the grader's channels or switch off its instruments; "
-                "this check earns nothing.")
+        return msg("runner.tampered", seen=attempt.tampered)
     if attempt.stopped_because == "check":
-        return (f"Timed out: the check did not finish within {spec.timeout:g} s and its process was "
-                f"killed.{at}\nHint: look for a thread or process that never ends, or a join or get "
-                "that waits forever.")
+        return msg("runner.check_timed_out", seconds=spec.timeout, where=where)
     if attempt.stopped_because == "run":
-        return f"Timed out: the whole run of {exercise.id} hit its time limit and was killed.{at}"
+        return msg("runner.run_timed_out", exercise=exercise.id, where=where)
     code = attempt.returncode
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-        return (f"Crashed: the grading process was killed by {name} while this check ran "
-                "(a crash in native code, or too much memory).")
-    return (f"Exited: your code ended the grading process (exit status {code}) while this check ran. "
-            "Do not call os._exit() or exit the interpreter from a function; return its result.")
+        return msg("runner.crashed", signal=name)
+    return msg("runner.exited", code=code)
 
 
-def _why_never_ran(attempt: Attempt) -> str:
+def _why_never_ran(attempt: Attempt) -> Message:
     last_lines = "\n".join(attempt.stderr.strip().splitlines()[-5:])
-    return (f"The check never ran: the grading process ended first (exit status {attempt.returncode})."
-            + (f"\n{last_lines}" if last_lines else ""))
+    return msg("runner.never_ran", code=attempt.returncode,
+               output=msg("runner.output", output=last_lines) if last_lines else "")
 
 
-def _with_hint(result: CheckResult, spec: CheckSpec, lang: str) -> CheckResult:
-    """Add the catalog's hint under the failure it is about (the check asked for it)."""
-    hint = spec.hint.get(lang)
-    if hint:
-        result.feedback = f"{result.feedback}\nHint: {hint}".strip()
-    return result
-
-
-def _result(spec: CheckSpec, status: str, feedback: str, reason: str = "", duration: float = 0.0,
-            details: dict | None = None) -> CheckResult:
+def _result(spec: CheckSpec, status: str, message: list[Message], lang: str, reason: str = "",
+            duration: float = 0.0, details: dict | None = None) -> CheckResult:
     return CheckResult(
         name=spec.name, target=spec.target, status=status,
         points=spec.points if status == PASSED else 0.0, max_points=spec.points,
-        visibility=spec.visibility, feedback=feedback, reason=reason, duration_s=duration,
-        details=details or {},
+        visibility=spec.visibility, feedback=render(message, lang), reason=reason, duration_s=duration,
+        details=details or {}, message=[part.to_data() for part in message],
     )
 
 
 def _reported(spec: CheckSpec, data: dict, lang: str) -> CheckResult:
-    """A check's verdict as the grading child reported it."""
-    result = _result(spec, str(data.get("status", ERROR)), str(data.get("feedback", "")),
-                     str(data.get("reason", "")), float(data.get("duration_s", 0.0)), data.get("details"))
-    return _with_hint(result, spec, lang) if data.get("catalog_hint") else result
+    """A check's verdict as the grading child reported it, with the catalog's hint under the failure
+    it is about (when the check asked for it)."""
+    message = [Message.from_data(part) for part in data.get("message") or []]
+    if data.get("catalog_hint") and spec.hint.en:
+        message.append(msg("feedback.hint", hint=spec.hint.translations()))
+    return _result(spec, str(data.get("status", ERROR)), message, lang, str(data.get("reason", "")),
+                   float(data.get("duration_s", 0.0)), data.get("details"))
 
 
 def _unfinished_reason(attempt: Attempt) -> str:
@@ -220,10 +210,10 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
         if unfinished is not None:
             why, reason = _why_unfinished(attempt, unfinished, exercise), _unfinished_reason(attempt)
             if attempt.importing:
-                why = f"While your file was being imported: {why}"
+                why = msg("runner.while_importing", why=why)
                 for spec in pending:
-                    results.setdefault(spec.name, _result(spec, ERROR, why, reason))
-            results[unfinished.name] = _result(unfinished, ERROR, why, reason)
+                    results.setdefault(spec.name, _result(spec, ERROR, [why], lang, reason))
+            results[unfinished.name] = _result(unfinished, ERROR, [why], lang, reason)
         remaining = [s for s in pending if s.name not in results]
         progressed = any(spec.name in attempt.results for spec in pending)
         if remaining and unfinished is None and not (progressed and not attempt.tampered):
@@ -231,7 +221,7 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
             # would end the same way. One that finished some goes on in a fresh child.
             why = _why_unfinished(attempt, remaining[0], exercise) if attempt.tampered else _why_never_ran(attempt)
             for spec in remaining:
-                results[spec.name] = _result(spec, ERROR, why, _unfinished_reason(attempt))
+                results[spec.name] = _result(spec, ERROR, [why], lang, _unfinished_reason(attempt))
             remaining = []
         pending = remaining
     return results
@@ -245,5 +235,5 @@ def grade_exercise(exercise: Exercise, submission_dir: Path, include_hidden: boo
     verdicts = run_checks(exercise, submission_dir, to_run, lang=lang, layers=layers) if to_run else {}
     result = ExerciseResult(exercise=exercise.id, title=exercise.title.get(lang), sandbox=layers)
     for spec in exercise.checks:
-        result.checks.append(verdicts.get(spec.name) or _result(spec, SKIPPED, HIDDEN_FEEDBACK, HIDDEN))
+        result.checks.append(verdicts.get(spec.name) or _result(spec, SKIPPED, [msg("runner.hidden")], lang, HIDDEN))
     return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.feedback import fail, not_measurable
+from grader.feedback import english_fail as fail, english_not_measurable as not_measurable
 from grader.probes.speedup import SpeedupMeasurement
 
 PASS, FAIL = "pass", "fail"

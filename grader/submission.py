@@ -15,11 +15,17 @@ from types import ModuleType, TracebackType
 
 import pytest
 
+from grader.messages import Message, msg, render
+
 PROJECT_MARKERS = ("pyproject.toml", "README.md")
 
 
 class SubmissionImportError(Exception):
-    """The student's file could not be imported; the message says why, for the student."""
+    """The student's file could not be imported; `message` says why, for the student."""
+
+    def __init__(self, message: Message):
+        super().__init__(render(message))
+        self.message = message
 
 
 def find_exercises_dir(start: Path) -> Path | None:
@@ -39,9 +45,20 @@ class StudentFrame:
     function: str
     code: str
 
-    def describe(self) -> str:
-        where = f"line {self.line}" + (f", in {self.function}" if self.function != "<module>" else "")
-        return f"{where}: {self.code}" if self.code else where
+    def describe(self) -> Message:
+        """Where this is, as a message: the line, the function and the code on it."""
+        code = msg("where.code", code=self.code) if self.code else ""
+        if self.function == "<module>":
+            return msg("where.line", line=self.line, code=code)
+        return msg("where.line_in_function", line=self.line, function=self.function, code=code)
+
+
+def frames_message(frames: list[StudentFrame]) -> Message | str:
+    """A chain of places, outermost first (`line 3, in f: g() -> line 7, in g: ...`), or ''."""
+    chain: Message | str = ""
+    for frame in frames:
+        chain = msg("where.called", outer=chain, inner=frame.describe()) if chain else frame.describe()
+    return chain
 
 
 def student_frames(tb: TracebackType | None, student_file: str) -> list[StudentFrame]:
@@ -67,19 +84,16 @@ def describe_exception(exc: BaseException, limit: int = 500) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
-def _describe_import_failure(exc: BaseException, path: Path) -> str:
+def _describe_import_failure(exc: BaseException, path: Path) -> Message:
     if isinstance(exc, SyntaxError) and exc.filename == str(path):
         code = (exc.text or "").strip()
-        return (f"Your file {path.name} has a syntax error on line {exc.lineno}: {exc.msg}"
-                + (f"\n    {code}" if code else "")
-                + "\nFix it and grade again: none of its functions can be checked until it imports.")
+        return msg("import.syntax_error", file=path.name, line=exc.lineno, error=exc.msg,
+                   code=msg("import.code", code=code) if code else "")
     if isinstance(exc, SystemExit):
-        return (f"Importing {path.name} called sys.exit({exc.code!r}). A module must not exit when it is "
-                "imported: keep top-level code to definitions.")
+        return msg("import.sys_exit", file=path.name, code=repr(exc.code))
     where = student_frames(exc.__traceback__, str(path))
-    at = f" at {where[-1].describe()}" if where else ""
-    return (f"Importing {path.name} raised {describe_exception(exc)}{at}. A module should only define "
-            "things when it is imported; run work inside functions.")
+    return msg("import.raised", file=path.name, error=describe_exception(exc),
+               where=msg("where.at", place=where[-1].describe()) if where else "")
 
 
 def import_student_module(path: Path) -> ModuleType:

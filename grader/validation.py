@@ -14,12 +14,10 @@ def check_rejects(function: Callable, argument: str, **kwargs) -> None:
         function(**kwargs)
     except ValueError as error:
         if argument not in str(error):
-            fail(f"{call} raised ValueError({str(error)!r}), whose message does not name `{argument}`.",
-                 f"a message that names the argument, e.g. \"{argument} must be at least 1\"")
+            fail("arguments.message_without_name", call=call, message=repr(str(error)), argument=argument)
         return
     except NotImplementedError:
         raise
     except Exception as error:  # noqa: BLE001 - any other exception is the student's to fix
-        fail(f"{call} raised {type(error).__name__}: {error}.", f"ValueError naming `{argument}`")
-    fail(f"{call} returned normally.", f"ValueError naming `{argument}`",
-         f"Check `{argument}` before starting any thread or process.")
+        fail("arguments.other_exception", call=call, error=f"{type(error).__name__}: {error}", argument=argument)
+    fail("arguments.returned_normally", call=call, argument=argument)

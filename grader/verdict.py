@@ -1,25 +1,33 @@
-"""Turning what happened in a check (an exception, or none) into a status and student feedback."""
+"""Turning what happened in a check (an exception, or none) into a status and the messages that explain it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import traceback
+from dataclasses import dataclass, field
 
 import pytest
+import pytest_timeout
 
 from grader.feedback import Feedback, NotMeasurable
+from grader.messages import Message, msg, render
 from grader.report import (DEPENDENCY_MISSING, ERROR, FAILED, GRADER_ERROR, IMPORT_ERROR, NOT_MEASURABLE,
                            PASSED, SKIPPED, TIMED_OUT)
-from grader.submission import SubmissionImportError, describe_exception, student_frames
+from grader.submission import SubmissionImportError, describe_exception, frames_message, student_frames
 
 
 @dataclass
 class Verdict:
-    """A status, the feedback that explains it, why (a reason field), and whether the check's
+    """A status, the messages that explain it, why (a reason field), and whether the check's
     catalog hint is about this failure."""
 
     status: str
-    feedback: str = ""
+    message: list[Message] = field(default_factory=list)
     reason: str = ""
     catalog_hint: bool = False
+
+    @property
+    def feedback(self) -> str:
+        """The messages as English text."""
+        return render(self.message)
 
 
 class StudentInterrupt(Exception):
@@ -32,49 +40,41 @@ class StudentInterrupt(Exception):
 
 
 # Errors the standard library raises when threads, processes or pools are misused, each with the
-# cause a student should look for first. (exception type, start of its message, explanation)
+# cause a student should look for first. (exception type, start of its message, the cause's message)
 KNOWN_CAUSES = (
-    (RuntimeError, "cannot join thread before it is started",
-     "A thread was joined before it was started: a Thread object does nothing until its start() is "
-     "called. Start every thread first, then join each one."),
-    (RuntimeError, "threads can only be started once",
-     "The same Thread object was started twice: create one Thread per worker."),
-    (AssertionError, "can only join a started process",
-     "A process was joined before it was started: a Process object does nothing until its start() is "
-     "called. Start every process first, then join each one."),
-    (AssertionError, "cannot start a process twice",
-     "The same Process object was started twice: create one Process per child."),
-    (ValueError, "Pool not running",
-     "The pool was used after it was closed or after its `with` block ended: submit the work and "
-     "collect every result while the pool is open, then close and join it."),
+    (RuntimeError, "cannot join thread before it is started", msg("cause.thread_joined_before_start")),
+    (RuntimeError, "threads can only be started once", msg("cause.thread_started_twice")),
+    (AssertionError, "can only join a started process", msg("cause.process_joined_before_start")),
+    (AssertionError, "cannot start a process twice", msg("cause.process_started_twice")),
+    (ValueError, "Pool not running", msg("cause.pool_not_running")),
 )
 
 
-def _known_cause(exc: BaseException) -> str:
-    for kind, message, explanation in KNOWN_CAUSES:
+def _known_cause(exc: BaseException) -> Message | None:
+    for kind, message, cause in KNOWN_CAUSES:
         if isinstance(exc, kind) and describe_exception(exc).removeprefix(f"{kind.__name__}: ").startswith(message):
-            return explanation
-    return ""
+            return cause
+    return None
 
 
-def _is_timeout(exc: BaseException) -> bool:
-    return isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout")
+def is_timeout(exc: BaseException) -> bool:
+    """Whether `exc` is pytest-timeout stopping a check (raised from its signal handler)."""
+    if not isinstance(exc, pytest.fail.Exception):
+        return False
+    return any(frame.filename == pytest_timeout.__file__ for frame in traceback.extract_tb(exc.__traceback__))
 
 
-def _where(exc: BaseException, student_file: str) -> str:
+def _where(exc: BaseException, student_file: str) -> Message | str:
     frames = student_frames(exc.__traceback__, student_file)
-    if not frames:
-        return ""
-    return "\nIn your code: " + " -> ".join(f.describe() for f in frames[-3:])
+    return msg("where.in_your_code", frames=frames_message(frames[-3:])) if frames else ""
 
 
 def _student_raised(exc: BaseException, student_file: str) -> Verdict:
     original = exc.original if isinstance(exc, StudentInterrupt) else exc
-    cause = _known_cause(original)
     where = _where(original, student_file) or _where(exc, student_file)
-    if cause:
-        return Verdict(FAILED, f"{cause}\nYour code raised {describe_exception(original)}.{where}")
-    return Verdict(FAILED, f"Your code raised {describe_exception(original)}.{where}")
+    raised = msg("verdict.your_code_raised", error=describe_exception(original), where=where)
+    cause = _known_cause(original)
+    return Verdict(FAILED, [cause, raised] if cause else [raised])
 
 
 def classify(exc: BaseException | None, when: str, student_file: str, timeout: float) -> Verdict:
@@ -82,27 +82,22 @@ def classify(exc: BaseException | None, when: str, student_file: str, timeout: f
     if exc is None:
         return Verdict(PASSED)
     if isinstance(exc, Feedback):
-        return Verdict(FAILED, exc.text(), exc.reason, exc.catalog_hint)
+        return Verdict(FAILED, exc.parts(), exc.reason, exc.catalog_hint)
     if isinstance(exc, NotMeasurable):
-        return Verdict(SKIPPED, f"Not measurable on this machine right now: {exc}", NOT_MEASURABLE)
+        return Verdict(SKIPPED, [msg("verdict.not_measurable", why=exc.message)], NOT_MEASURABLE)
     if isinstance(exc, pytest.skip.Exception):
-        return Verdict(SKIPPED, str(exc), DEPENDENCY_MISSING)
+        return Verdict(SKIPPED, [msg("verdict.dependency_missing", why=str(exc))], DEPENDENCY_MISSING)
     if isinstance(exc, SubmissionImportError):
-        return Verdict(ERROR, str(exc), IMPORT_ERROR)
-    if _is_timeout(exc):
-        return Verdict(ERROR, f"Timed out: the check was stopped after {timeout:g} s."
-                       + _where(exc, student_file)
-                       + "\nHint: look for a thread or process that is never started or never joined, a "
-                         "queue that is never drained, or a lock that is never released.", TIMED_OUT)
+        return Verdict(ERROR, [exc.message], IMPORT_ERROR)
+    if is_timeout(exc):
+        return Verdict(ERROR, [msg("verdict.timed_out", seconds=timeout, where=_where(exc, student_file))], TIMED_OUT)
     if isinstance(exc, NotImplementedError) and student_frames(exc.__traceback__, student_file):
         frames = student_frames(exc.__traceback__, student_file)
-        return Verdict(FAILED, f"Not implemented yet: {frames[-1].function} still raises NotImplementedError.")
+        return Verdict(FAILED, [msg("verdict.not_implemented", function=frames[-1].function)])
     if isinstance(exc, SystemExit):
-        return Verdict(FAILED, f"Your code called sys.exit({exc.code!r}); a function must return its "
-                       "result, not end the program." + _where(exc, student_file))
+        return Verdict(FAILED, [msg("verdict.sys_exit", code=repr(exc.code), where=_where(exc, student_file))])
     if isinstance(exc, StudentInterrupt) or student_frames(exc.__traceback__, student_file):
         return _student_raised(exc, student_file)
     if when == "call" and isinstance(exc, AssertionError):
-        return Verdict(FAILED, str(exc))
-    return Verdict(ERROR, f"The grader could not run this check ({describe_exception(exc)}). "
-                   "This is a problem in the grader, not in your code: please report it.", GRADER_ERROR)
+        return Verdict(FAILED, [msg("verdict.assertion", text=str(exc))])
+    return Verdict(ERROR, [msg("verdict.grader_error", error=describe_exception(exc))], GRADER_ERROR)

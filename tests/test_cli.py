@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT, run_grade
 
 CHECK_KEYS = {"name", "target", "status", "points", "max_points", "visibility", "feedback", "reason", "duration_s",
-              "details"}
+              "details", "message"}
 
 
 def test_reference_solution_earns_full_marks_in_json():

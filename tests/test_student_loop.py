@@ -230,7 +230,8 @@ def test_speed_details_become_a_table_under_their_check():
     assert lines[start + 1].split() == ["time", "speedup"]
     assert lines[start + 2].split() == ["1", "thread", "50", "ms", "×1.00"]
     assert lines[start + 3].split() == ["4", "threads", "100", "ms", "×0.50"]
-    russian = text.write(report, "ru")
+    report.lang = "ru"
+    russian = text.write(report)
     assert "4 потока" in russian and "100 мс" in russian
 
 

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from grader.feedback import CHECK_HINT, Feedback, fail_without_concurrency, shown
+from grader.messages import msg
 from grader.verdict import StudentInterrupt, classify
 
 STUDENT_FILE = "/submission/exercise.py"
@@ -28,18 +29,19 @@ def _student_code(source: str) -> BaseException:
 
 
 def test_a_failure_shows_the_catalog_hint_only_when_it_asks_for_it():
-    own = classify(Feedback("seen", "expected", "its own hint"), "call", STUDENT_FILE, 10)
-    catalog = classify(Feedback("seen", "expected", CHECK_HINT), "call", STUDENT_FILE, 10)
-    plain = classify(Feedback("seen"), "call", STUDENT_FILE, 10)
+    seen = msg("queue.wrong_result", n_threads=3, got="2")
+    own = classify(Feedback(seen, msg("lock.hint.join")), "call", STUDENT_FILE, 10)
+    catalog = classify(Feedback(seen, CHECK_HINT), "call", STUDENT_FILE, 10)
+    plain = classify(Feedback(seen), "call", STUDENT_FILE, 10)
     assert (own.catalog_hint, catalog.catalog_hint, plain.catalog_hint) == (False, True, False)
-    assert "Hint: its own hint" in own.feedback and "Hint" not in catalog.feedback + plain.feedback
+    assert "Hint: Call join() on every thread" in own.feedback and "Hint" not in catalog.feedback + plain.feedback
 
 
 def test_a_gated_check_fails_with_its_reason():
-    verdict = classify(_raised(lambda: fail_without_concurrency("f() started no thread.", "4 threads")),
+    verdict = classify(_raised(lambda: fail_without_concurrency("lock.no_thread", n_threads=4, increments=1)),
                        "call", STUDENT_FILE, 10)
     assert (verdict.status, verdict.reason) == ("failed", "no concurrent work")
-    assert verdict.feedback.startswith("f() started no thread.")
+    assert verdict.feedback.startswith("count_with_lock(4, 1) started no thread.")
 
 
 def test_a_thread_never_started_is_named_first():

@@ -19,10 +19,11 @@ import time
 import pytest
 
 from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, shown
+from grader.messages import msg
 from grader.probes.locks import LockRegistry
 from grader.probes.observe import Observation, observe_call
 from grader.probes.queues import QueueLog, watch_queues
-from grader.probes.threads import StartedThread, target_mistake_feedback
+from grader.probes.threads import StartedThread, target_mistake
 from grader.probes.tracing import Preemption
 from grader.questions import check_answer
 from grader.validation import check_rejects
@@ -73,9 +74,8 @@ def _not_joined_workers(seen: Observation) -> list[StartedThread]:
     return [s for s in seen.threads.not_joined() if not s.daemon]
 
 
-def _update_place(updates) -> str:
-    lines = sorted({u.line for u in updates})
-    return f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(map(str, lines))}"
+def _update_lines(updates) -> str:
+    return ", ".join(map(str, sorted({u.line for u in updates})))
 
 
 def test_answer_race_explains_the_lost_update(target, check_spec):
@@ -84,25 +84,21 @@ def test_answer_race_explains_the_lost_update(target, check_spec):
 
 # --- count_with_lock ------------------------------------------------------------------------------
 
-JOIN_HINT = ("Call join() on every thread you started before reading the counter: until then they may "
-             "still be adding to it.")
+JOIN_HINT = msg("lock.hint.join")
 
 
 def _require_counting_in_threads(seen: Observation, n_threads: int, increments: int) -> None:
     """Fail without concurrency unless the call started threads and they updated the counter."""
     __tracebackhide__ = True
-    call = f"count_with_lock({n_threads}, {increments})"
-    expected = f"{n_threads} threads started, each adding 1 to one shared counter, {increments} time(s)"
     started = seen.threads.started
     if not started:
-        fail_without_concurrency(f"{call} started no thread.", expected)
+        fail_without_concurrency("lock.no_thread", n_threads=n_threads, increments=increments)
     if not _updates_in_threads(seen):
         in_caller = [u for u in _counter_updates(seen) if u.thread == seen.threads.caller]
-        mistake = target_mistake_feedback(seen.threads)
         fail_without_concurrency(
-            f"{call} started {len(started)} thread(s), but none of them updated a shared counter"
-            + (f"; the calling thread wrote it {len(in_caller)} times" if in_caller else "") + "."
-            + (f" {mistake}" if mistake else ""), expected)
+            "lock.threads_did_not_count", n_threads=n_threads, increments=increments, started=len(started),
+            in_caller=msg("lock.caller_wrote", writes=len(in_caller)) if in_caller else "",
+            mistake=target_mistake(seen.threads) or "")
 
 
 def _check_count(seen: Observation, n_threads: int, increments: int, preempted: bool) -> None:
@@ -112,22 +108,19 @@ def _check_count(seen: Observation, n_threads: int, increments: int, preempted: 
     got, expected = seen.result, n_threads * increments
     if _is_count(got) and got == expected:
         return
-    call = f"count_with_lock({n_threads}, {increments})"
-    how = " when the grader made the threads switch between bytecodes, as a busy machine can" if preempted else ""
-    wanted = f"{expected} ({n_threads} threads x {increments} increments), however the threads are scheduled"
+    how = msg("lock.how_switched") if preempted else ""
     if not _is_count(got):
-        fail(f"{call} returned {shown(got)}{how}.", f"the final counter, an int: {wanted}",
-             "Return the counter's value (an int) once every thread has been joined.")
+        fail("lock.returned_not_int", got=shown(got), how=how, n_threads=n_threads, increments=increments,
+             total=expected)
     not_joined = seen.threads.not_joined()
     if got < expected and not_joined:
-        fail(f"{call} returned {got}{how}: it returned without joining {len(not_joined)} of its "
-             f"{len(seen.threads.started)} threads, so it read the counter while they were still adding to it.",
-             wanted, JOIN_HINT)
+        fail("lock.returned_before_join", got=got, how=how, not_joined=len(not_joined),
+             started=len(seen.threads.started), n_threads=n_threads, increments=increments, total=expected,
+             hint=JOIN_HINT)
     if 0 <= got < expected:
-        fail(f"{call} returned {got}{how}: {expected - got} of {expected} updates were lost.", wanted, CHECK_HINT)
-    fail(f"{call} returned {got}{how}.", wanted,
-         "Start the counter at 0 in every call; each of the n_threads threads adds 1 to it, increments "
-         "times, and nothing else changes it.")
+        fail("lock.lost_updates", got=got, how=how, lost=expected - got, n_threads=n_threads,
+             increments=increments, total=expected, hint=CHECK_HINT)
+    fail("lock.wrong_count", got=got, how=how, n_threads=n_threads, increments=increments, total=expected)
 
 
 def test_count_with_lock_returns_every_increment(target, observe, thresholds):
@@ -147,19 +140,17 @@ def test_count_with_lock_starts_n_threads_that_do_the_counting(target, observe, 
     for n_threads, increments in thresholds["sizes"]:
         seen = observe(target, n_threads, increments)
         _require_counting_in_threads(seen, n_threads, increments)
-        call = f"count_with_lock({n_threads}, {increments})"
-        mistake = target_mistake_feedback(seen.threads)
+        mistake = target_mistake(seen.threads)
         if mistake:
-            fail(f"{call}: {mistake}")
-        check(len(seen.threads.started) == n_threads,
-              f"{call} started {len(seen.threads.started)} threads.", f"exactly {n_threads}", CHECK_HINT)
+            fail("lock.call_mistake", n_threads=n_threads, increments=increments, mistake=mistake)
+        check(len(seen.threads.started) == n_threads, "lock.wrong_thread_count", n_threads=n_threads,
+              increments=increments, started=len(seen.threads.started), hint=CHECK_HINT)
         in_threads = _updates_in_threads(seen)
         in_caller = [u for u in _counter_updates(seen) if u.thread == seen.threads.caller]
-        check(len(in_threads) == n_threads * increments,
-              f"{call}: the started threads updated the counter {len(in_threads)} times"
-              + (f", and the calling thread {len(in_caller)} times" if in_caller else "") + ".",
-              f"{n_threads * increments} updates, each adding 1, all made inside the started threads",
-              CHECK_HINT)
+        check(len(in_threads) == n_threads * increments, "lock.updates_outside_threads", n_threads=n_threads,
+              increments=increments, in_threads=len(in_threads), total=n_threads * increments,
+              in_caller=msg("lock.and_caller_wrote", writes=len(in_caller)) if in_caller else "",
+              hint=CHECK_HINT)
 
 
 def test_count_with_lock_joins_every_thread(target, observe):
@@ -167,53 +158,35 @@ def test_count_with_lock_joins_every_thread(target, observe):
     _require_counting_in_threads(seen, 6, 20)
     running = seen.threads.alive_at_return
     not_joined = seen.threads.not_joined()
-    check(not running and not not_joined,
-          f"count_with_lock(6, 20) returned without joining {len(not_joined)} of its "
-          f"{len(seen.threads.started)} threads"
-          + (f"; {len(running)} were still running when it returned." if running else "."),
-          "join() called on every started thread before the counter is returned", CHECK_HINT)
+    check(not running and not not_joined, "lock.not_joined", not_joined=len(not_joined),
+          started=len(seen.threads.started),
+          running=msg("lock.still_running", running=len(running)) if running else "", hint=CHECK_HINT)
 
 
 def test_one_shared_lock_guards_every_update(target, observe, import_instruments):
     seen = observe(target, 4, 5)
     _require_counting_in_threads(seen, 4, 5)
     updates = _updates_in_threads(seen)
-    check(bool(seen.locks.acquisitions),
-          "count_with_lock(4, 5) took no lock at all: nothing stops two threads from updating the "
-          "counter at the same time.",
-          "one threading.Lock (or RLock) held around every update",
-          "Create one threading.Lock() before starting the threads, give it to every thread, and hold "
-          "it with `with lock:` around each read-and-write of the counter.")
+    check(bool(seen.locks.acquisitions), "lock.no_lock_taken")
     unguarded = [u for u in updates if not u.locks_held]
-    check(not unguarded,
-          f"The counter was written on {_update_place(unguarded)} while no lock was held "
-          f"({len(unguarded)} of {len(updates)} updates). A lock around the read alone does not help: "
-          "another thread can update the counter between your read and your write.",
-          "every update (the read and the write) made while holding the shared lock",
-          "Put both the read of the counter and the write of its new value inside the same `with lock:` block.")
+    check(not unguarded, "lock.unguarded_updates", lines=_update_lines(unguarded),
+          places=len({u.line for u in unguarded}), unguarded=len(unguarded), updates=len(updates))
     common = frozenset.intersection(*(u.locks_held for u in updates))
     if not common:
         used = {lock for u in updates for lock in u.locks_held}
         made_in_threads = [import_instruments.locks[key] for key in used
                            if import_instruments.locks[key].creator in seen.threads.idents()]
-        where = (f" Each was created inside the thread function (line {made_in_threads[0].line}), so every "
-                 "thread made and took its own lock." if made_in_threads else "")
-        fail(f"The updates were guarded by {len(used)} different locks, so no single lock kept the threads "
-             f"apart.{where}",
-             "one lock, created once and shared by all threads", CHECK_HINT)
+        where = msg("lock.created_in_thread", line=made_in_threads[0].line) if made_in_threads else ""
+        fail("lock.different_locks", locks=len(used), where=where, hint=CHECK_HINT)
 
 
 def test_lock_is_taken_with_a_with_statement(target, observe):
     seen = observe(target, 3, 2)
     _require_counting_in_threads(seen, 3, 2)
     acquisitions = seen.locks.acquisitions
-    check(bool(acquisitions), "count_with_lock(3, 2) took no lock.",
-          "the shared lock taken with `with lock:`",
-          "Create one threading.Lock() shared by the threads and take it with `with lock:` around each update.")
+    check(bool(acquisitions), "lock.no_lock_for_with")
     manual = sorted({a.line for a in acquisitions if not a.via_with})
-    check(not manual,
-          f"The lock was taken with lock.acquire() on line {', '.join(map(str, manual))}.",
-          "`with lock:` around the update", CHECK_HINT)
+    check(not manual, "lock.manual_acquire", lines=", ".join(map(str, manual)), places=len(manual), hint=CHECK_HINT)
 
 
 def test_count_with_lock_rejects_n_threads_below_one(target):
@@ -223,8 +196,7 @@ def test_count_with_lock_rejects_n_threads_below_one(target):
 
 # --- count_with_queue -----------------------------------------------------------------------------
 
-GENERATOR_JOIN_HINT = ("Join every delta generator thread before calculation_queue.join(): a queue's join() "
-                       "waits only for the items already put on it, not for those a running thread has yet to put.")
+GENERATOR_JOIN_HINT = msg("queue.hint.join_generators")
 
 
 @pytest.fixture
@@ -241,27 +213,22 @@ def _require_queue_work_in_threads(seen: Observation, queues: QueueLog, n_thread
     """Fail without concurrency unless the call started threads that did the counting, the printing
     and the putting of deltas (a thread other than the counting one put items on a queue)."""
     __tracebackhide__ = True
-    call = f"count_with_queue({n_threads})"
-    expected = (f"{n_threads} delta generator threads putting 1 on a calculation queue, one calculator "
-                "thread adding the deltas up and one printer thread printing the values")
     threads = seen.threads.threads()
     if not threads:
-        fail_without_concurrency(f"{call} started no thread.", expected)
-    mistake = target_mistake_feedback(seen.threads)
-    mistake = f" {mistake}" if mistake else ""
+        fail_without_concurrency("queue.no_thread", n_threads=n_threads)
+    mistake = target_mistake(seen.threads) or ""
     caller = threading.current_thread()
     if seen.prints.by(caller) and not any(seen.prints.by(t) for t in threads):
-        fail_without_concurrency(f"{call} printed its values in the calling thread; none of the "
-                                 f"{len(threads)} thread(s) it started printed anything.{mistake}", expected)
+        fail_without_concurrency("queue.printed_in_caller", n_threads=n_threads, started=len(threads),
+                                 mistake=mistake)
     counting = {u.thread for u in _updates_in_threads(seen)}
     if not counting:
-        fail_without_concurrency(f"{call} started {len(threads)} thread(s), but none of them updated a "
-                                 f"shared counter.{mistake}", expected)
+        fail_without_concurrency("queue.threads_did_not_count", n_threads=n_threads, started=len(threads),
+                                 mistake=mistake)
     putters = queues.threads_that_put()
     if not {t for t in putters & threads if t.ident not in counting}:
-        who = ("the calling thread put the deltas on the queue itself" if caller in putters
-               else "no thread it started put a delta on a queue, apart from the one that counts")
-        fail_without_concurrency(f"{call}: {who}; no delta generator thread did.{mistake}", expected)
+        who = msg("queue.caller_put") if caller in putters else msg("queue.nobody_else_put")
+        fail_without_concurrency("queue.no_generator_put", n_threads=n_threads, who=who, mistake=mistake)
 
 
 def test_count_with_queue_returns_n_threads(target, observe, thresholds, capsys):
@@ -270,45 +237,39 @@ def test_count_with_queue_returns_n_threads(target, observe, thresholds, capsys)
         got = seen.result
         if _is_count(got) and got == n_threads:
             continue
-        call = f"count_with_queue({n_threads})"
         not_joined = _not_joined_workers(seen)
         if _is_count(got) and got < n_threads and not_joined:
-            fail(f"{call} returned {got}: {len(not_joined)} thread(s) it started were never joined, so it "
-                 "returned before every delta was counted.", f"{n_threads}", GENERATOR_JOIN_HINT)
-        fail(f"{call} returned {shown(got)}.", f"{n_threads}", CHECK_HINT)
+            fail("queue.returned_before_join", n_threads=n_threads, got=got, not_joined=len(not_joined),
+                 hint=GENERATOR_JOIN_HINT)
+        fail("queue.wrong_result", n_threads=n_threads, got=shown(got), hint=CHECK_HINT)
 
 
 def _printed_lines(seen: Observation) -> list[str]:
     return [line.strip() for line in seen.prints.text().splitlines() if line.strip()]
 
 
-def _shown_lines(lines: list[str]) -> str:
+def _shown_lines(lines: list[str]):
+    """The printed lines, cut short, or the message for nothing printed."""
     shown_lines = " ".join(line[:SHOWN_LINE_CHARS] for line in lines[:SHOWN_LINES])
-    return (shown_lines + (" ..." if len(lines) > SHOWN_LINES else "")) or "nothing"
+    return (shown_lines + (" ..." if len(lines) > SHOWN_LINES else "")) or msg("queue.nothing_printed")
 
 
 def _fail_printed(seen: Observation, queues: QueueLog, n_threads: int, printed: list[str],
                   switched: bool) -> None:
     """Fail with the cause of printed lines that are not 1..n in order, and that cause's hint."""
     __tracebackhide__ = True
-    call = f"count_with_queue({n_threads})"
     expected = [str(i) for i in range(1, n_threads + 1)]
-    how = " (with threads forced to switch between bytecodes)" if switched else ""
-    wanted = f"the lines 1 to {n_threads}, in order, one per line, all printed before the function returns"
+    how = msg("queue.how_switched") if switched else ""
     missing = len(printed) < n_threads and printed == expected[:len(printed)]
     not_joined = _not_joined_workers(seen)
     if missing and not_joined:
-        fail(f"{call} had printed {_shown_lines(printed)} when it returned{how}: {len(not_joined)} of the "
-             "threads it started were never joined, and it returned before they had put their deltas.",
-             wanted, GENERATOR_JOIN_HINT)
+        fail("queue.printed_before_join", n_threads=n_threads, printed=_shown_lines(printed), how=how,
+             not_joined=len(not_joined), hint=GENERATOR_JOIN_HINT)
     if missing and queues.used_but_not_joined():
-        fail(f"{call} had printed {_shown_lines(printed)} when it returned{how}: a queue it used was never "
-             "joined, so it returned before everything was printed.", wanted,
-             "Wait with printing_queue.join() as well: calculation_queue.join() returns as soon as the "
-             "calculator has taken every delta, before the printer has printed the last values.")
+        fail("queue.printed_before_queue_join", n_threads=n_threads, printed=_shown_lines(printed), how=how)
     if sorted(printed, key=lambda s: (len(s), s)) == expected:
-        fail(f"{call} printed the right numbers in the wrong order{how}: {_shown_lines(printed)}.", wanted, CHECK_HINT)
-    fail(f"{call} printed{how}: {_shown_lines(printed)}.", wanted, CHECK_HINT)
+        fail("queue.wrong_order", n_threads=n_threads, printed=_shown_lines(printed), how=how, hint=CHECK_HINT)
+    fail("queue.wrong_lines", n_threads=n_threads, printed=_shown_lines(printed), how=how, hint=CHECK_HINT)
 
 
 def test_count_with_queue_prints_1_to_n_in_order(target, observe_queue, thresholds, capsys):
@@ -328,36 +289,27 @@ def test_count_with_queue_prints_1_to_n_in_order(target, observe_queue, threshol
 def test_count_with_queue_joins_both_queues(target, observe_queue, capsys):
     seen, queues = observe_queue(target, 5)
     _require_queue_work_in_threads(seen, queues, 5)
-    check(len(queues.joined) >= 2,
-          f"count_with_queue(5) waited with join() on {len(queues.joined)} queue(s).",
-          "join() on both the calculation queue and the printing queue", CHECK_HINT)
-    check(not queues.used_but_not_joined(),
-          f"{len(queues.used_but_not_joined())} queue(s) received items but were never joined.",
-          "every queue you put work on joined before returning", CHECK_HINT)
+    check(len(queues.joined) >= 2, "queue.too_few_joined", joined=len(queues.joined), hint=CHECK_HINT)
+    check(not queues.used_but_not_joined(), "queue.used_not_joined", queues=len(queues.used_but_not_joined()),
+          hint=CHECK_HINT)
 
 
 def test_count_with_queue_workers_are_daemons(target, observe_queue, capsys):
     seen, queues = observe_queue(target, 4)
     _require_queue_work_in_threads(seen, queues, 4)
     threads = seen.threads
-    mistake = target_mistake_feedback(threads)
+    mistake = target_mistake(threads)
     if mistake:
-        fail(f"count_with_queue(4): {mistake}")
-    check(len(threads.started) == 4 + 2,
-          f"count_with_queue(4) started {len(threads.started)} threads.",
-          "4 delta generators, one calculator and one printer: 6 threads",
-          "Start n_threads delta generator threads, one calculator and one printer.")
+        fail("queue.call_mistake", n_threads=4, mistake=mistake)
+    check(len(threads.started) == 4 + 2, "queue.wrong_thread_count", n_threads=4, started=len(threads.started),
+          total=4 + 2)
     daemons = [s for s in threads.started if s.daemon]
-    check(len(daemons) == 2, f"count_with_queue(4) started {len(daemons)} daemon thread(s).",
-          "exactly two daemon threads: the calculator and the printer", CHECK_HINT)
+    check(len(daemons) == 2, "queue.wrong_daemon_count", n_threads=4, daemons=len(daemons), hint=CHECK_HINT)
     not_joined = _not_joined_workers(seen)
     running = [s for s in threads.alive_at_return if not s.daemon]
-    check(not not_joined,
-          f"count_with_queue(4) returned without joining {len(not_joined)} non-daemon thread(s); "
-          + (f"{len(running)} of them were still running when it returned." if running
-             else "they could still have been running when it returned."),
-          "every thread joined before returning, except the two daemons left waiting on their queues",
-          GENERATOR_JOIN_HINT)
+    check(not not_joined, "queue.not_joined", n_threads=4, not_joined=len(not_joined),
+          running=msg("queue.still_running", running=len(running)) if running else msg("queue.may_be_running"),
+          hint=GENERATOR_JOIN_HINT)
 
 
 def test_count_with_queue_does_not_busy_wait(target, observe_queue, thresholds, capsys):
@@ -368,11 +320,8 @@ def test_count_with_queue_does_not_busy_wait(target, observe_queue, thresholds, 
     busy = (_cpu_clock() - before) / window
     seen.freeze_leftovers()
     _require_queue_work_in_threads(seen, queues, 5)
-    check(busy <= thresholds["max_busy_fraction"],
-          f"After count_with_queue returned, its threads kept the CPU {busy:.0%} busy while waiting "
-          "for work that never comes.",
-          f"waiting threads using at most {thresholds['max_busy_fraction']:.0%} of a core "
-          "(a blocking get() uses none)", CHECK_HINT)
+    check(busy <= thresholds["max_busy_fraction"], "queue.busy_wait", busy=busy,
+          max_busy=thresholds["max_busy_fraction"], hint=CHECK_HINT)
 
 
 def test_count_with_queue_rejects_n_threads_below_one(target):

@@ -21,7 +21,9 @@ import threading
 import time
 import types
 
-from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, info, shown
+from grader.feedback import CHECK_HINT, shown
+from grader.feedback import english_check as check, english_fail as fail, english_info as info
+from grader.feedback import english_fail_without_concurrency as fail_without_concurrency
 from grader.probes.observe import Observation, observe_call
 from grader.probes.queues import watch_queues
 from grader.probes.threads import target_mistake_feedback

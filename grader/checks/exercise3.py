@@ -22,7 +22,9 @@ from typing import Iterator, NamedTuple
 
 import pytest
 
-from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, shown
+from grader.feedback import CHECK_HINT, shown
+from grader.feedback import english_check as check, english_fail as fail
+from grader.feedback import english_fail_without_concurrency as fail_without_concurrency
 from grader.probes.connections import ConnectionLog, watch_connections
 from grader.probes.executors import ExecutorLog, watch_executors
 from grader.probes.http_server import LatencyServer, body_for

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import string
 
-from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, shown
+from grader.feedback import CHECK_HINT, shown
+from grader.feedback import english_check as check, english_fail as fail
+from grader.feedback import english_fail_without_concurrency as fail_without_concurrency
 from grader.probes.mpcall import NEVER_STARTED, NeverStartedFeedback
 from grader.probes.mprocs import process_target_feedback
 from grader.questions import check_answer

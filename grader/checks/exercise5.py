@@ -18,7 +18,9 @@ from multiprocessing import pool as mp_pool
 import numpy as np
 import pytest
 
-from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, info, shown
+from grader.feedback import CHECK_HINT, shown
+from grader.feedback import english_check as check, english_fail as fail, english_info as info
+from grader.feedback import english_fail_without_concurrency as fail_without_concurrency
 from grader.probes.cpu import pool_seconds
 from grader.probes.pools import COMPUTE_METHODS, PoolRecord
 from grader.probes.speedup import measure, time_round

@@ -46,12 +46,12 @@ def _show(report: Report, lang: str) -> None:
         console.clear()
         terminal.show(report, console, lang)
     else:
-        sys.stdout.write(text.write(report, lang))
+        sys.stdout.write(text.write(report))
 
 
 def grade_once(exercise: Exercise, folder: Path, lang: str) -> None:
     """Grade the exercise, remember its verdicts, show the report."""
-    report = Report([grade_exercise(exercise, folder)])
+    report = Report([grade_exercise(exercise, folder, lang=lang)], lang)
     progress.record(folder, report)
     _show(report, lang)
 

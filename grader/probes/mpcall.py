@@ -20,13 +20,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pytest
-
-from grader.feedback import Feedback, fail, info
+from grader.feedback import Feedback
+from grader.feedback import english_fail as fail, english_info as info
+from grader.messages import msg, render
 from grader.probes import processes as proc
 from grader.probes.mprocs import ProcessLog, pipe_capacity, unread_bytes, watch_processes
 from grader.probes.pools import PoolLog, finish_pools, watch_pools
 from grader.submission import describe_exception, student_frames
+from grader.verdict import is_timeout
 
 _perf = time.perf_counter
 _JOIN_AFTER_KILL_S = 5.0
@@ -106,8 +107,8 @@ class NeverStartedFeedback(Feedback):
     says whether the call started no process at all (it did no concurrent work)."""
 
     def __init__(self, seen: str, expected: str, hint: str, none_started: bool):
-        super().__init__(seen, expected, hint)
-        self.none_started = none_started
+        super().__init__(msg("untranslated", text=seen, expected=expected), msg("untranslated.hint", text=hint))
+        self.seen, self.expected, self.none_started = seen, expected, none_started
 
 
 class _FullPipeWatch:
@@ -217,10 +218,6 @@ def _deadlock_feedback(call: WatchedCall, unread: int) -> None:
          "the results taken off the queue before the children are joined", _QUEUE_PITFALL)
 
 
-def _is_timeout(exc: BaseException) -> bool:
-    return isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout")
-
-
 def _looks_like_pickling(exc: BaseException) -> bool:
     return isinstance(exc, pickle.PicklingError) or "pickle" in str(exc).lower()
 
@@ -247,7 +244,7 @@ def _timeout_note(call: WatchedCall) -> str:
 def _spawn_feedback(call: WatchedCall, exc: BaseException, student_file: str) -> None:
     __tracebackhide__ = True
     frames = student_frames(exc.__traceback__, student_file)
-    where = f" at {frames[-1].describe()}" if frames else ""
+    where = f" at {render(frames[-1].describe())}" if frames else ""
     fail(f"{call.description} raised {describe_exception(exc)}{where} under the `spawn` start method.",
          "the same result under every start method", SPAWN_EXPLAINED)
 
@@ -271,7 +268,7 @@ def call_watched(request, student_file: str, description: str, function: Callabl
             call.record_leftovers()
     except BaseException as exc:
         call.record_leftovers()
-        note = _timeout_note(call) if _is_timeout(exc) else ""
+        note = _timeout_note(call) if is_timeout(exc) else ""
         _clean_up(call)
         if isinstance(exc, ChildrenDied):
             _died_feedback(call)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from grader.feedback import shown
+from grader.messages import Message, msg, render
 
 _ORIGINAL_START = threading.Thread.start
 _ORIGINAL_JOIN = threading.Thread.join
@@ -61,17 +62,20 @@ class ThreadLog:
         return {s.thread for s in self.started}
 
 
-def target_mistake_feedback(log: ThreadLog) -> str:
-    """Feedback for threads that were handed the result of a call instead of a function, or ''."""
+def target_mistake(log: ThreadLog) -> Message | None:
+    """The message for threads that were handed the result of a call instead of a function, or None."""
     bad = log.without_work()
     if not bad:
-        return ""
+        return None
     example = bad[0].target
-    given = "None" if example is None else f"a {type(example).__name__} ({shown(example)})"
-    return (f"{len(bad)} of the {len(log.started)} threads you started had no function to run: their "
-            f"`target` was {given}. Writing `Thread(target=job())` calls `job` right away, in the calling "
-            "thread, and passes its result as the target; the thread itself then does nothing. "
-            "Pass the function itself: `Thread(target=job, args=(...))`.")
+    given = "None" if example is None else f"{type(example).__name__} ({shown(example)})"
+    return msg("threads.target_called", bad=len(bad), started=len(log.started), given=given)
+
+
+def target_mistake_feedback(log: ThreadLog) -> str:
+    """`target_mistake` as English text, or '' (for feedback not yet made of message keys)."""
+    mistake = target_mistake(log)
+    return render(mistake) if mistake else ""
 
 
 @contextmanager

@@ -1,0 +1,193 @@
+"""Student-facing messages as data: every key a check emits has a sentence in every language, each
+sentence names only values its emitters give, plurals are right, and `grade --lang ru` speaks Russian.
+
+The emitters are found by reading the grader's source (AST): every call of `fail`, `check`,
+`fail_without_concurrency`, `not_measurable`, `info` or `msg` with its key and the names of the values
+it passes. A key must be a string literal (or a choice between two) and the values plain keywords, so
+that this test sees all of them.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, VARIANTS, run_grade, submission_with
+from grader.language import LANGUAGES
+from grader.messages import Message, msg, placeholders, plural_form, render, templates
+
+GRADER = ROOT / "grader"
+# The argument that holds the key, for each function that emits a message.
+EMITTERS = {"fail": 0, "check": 1, "fail_without_concurrency": 0, "not_measurable": 0, "info": 1, "msg": 0}
+HINTED = {"fail", "check"}
+# Modules whose feedback is still English text (imported as `english_fail as fail`, ...).
+UNTRANSLATED = {"grader/checks/exercise2.py", "grader/checks/exercise3.py", "grader/checks/exercise4.py",
+                "grader/checks/exercise5.py", "grader/probes/mpcall.py", "grader/speedup.py"}
+# Templates that read the same in every language: they hold only values, code or punctuation.
+SAME_IN_EVERY_LANGUAGE = {"feedback.labelled", "untranslated", "untranslated.hint", "where.called", "where.code",
+                          "verdict.assertion", "verdict.dependency_missing", "answer.why_not", "import.code",
+                          "runner.output", "lock.call_mistake", "queue.call_mistake"}
+
+
+@dataclass(frozen=True)
+class Emitter:
+    """One call in the grader's source that emits a message."""
+
+    where: str
+    key: str
+    values: frozenset[str]
+
+
+def _keys(node: ast.expr) -> list[str] | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        body, orelse = _keys(node.body), _keys(node.orelse)
+        return body + orelse if body is not None and orelse is not None else None
+    return None
+
+
+def _english_aliases(tree: ast.Module) -> set[str]:
+    return {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            for alias in node.names if alias.name.startswith("english_")}
+
+
+def _scan(path: Path) -> tuple[list[Emitter], list[str]]:
+    """The emitters in `path`, and the calls whose key or values cannot be read from the source."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    english, emitters, unreadable = _english_aliases(tree), [], []
+    forwarders = {node.args.posonlyargs[0].arg for node in ast.walk(tree)
+                  if isinstance(node, ast.FunctionDef) and node.args.posonlyargs}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name not in EMITTERS or name in english or len(node.args) <= EMITTERS[name]:
+            continue
+        where = f"{path.relative_to(ROOT)}:{node.lineno}"
+        key_arg = node.args[EMITTERS[name]]
+        if isinstance(key_arg, ast.Name) and key_arg.id in forwarders | {"key"}:
+            continue  # the emitting function itself, passing its caller's key on
+        keys = _keys(key_arg)
+        if keys is None or any(k.arg is None for k in node.keywords):
+            unreadable.append(where)
+            continue
+        # `hint` of fail and check is the failure's hint, not a value of its message.
+        values = frozenset(k.arg for k in node.keywords if not (k.arg == "hint" and name in HINTED))
+        emitters += [Emitter(where, key, values) for key in keys]
+    return emitters, unreadable
+
+
+def _all_emitters() -> tuple[list[Emitter], list[str]]:
+    emitters, unreadable = [], []
+    for path in sorted(GRADER.rglob("*.py")):
+        found, bad = _scan(path)
+        emitters += found
+        unreadable += bad
+    return emitters, unreadable
+
+
+EMITTED, UNREADABLE = _all_emitters()
+
+
+def test_every_emitting_call_can_be_read_from_the_source():
+    assert EMITTED and not UNREADABLE, UNREADABLE
+
+
+def test_the_modules_still_in_english_are_the_known_ones():
+    still_english = {str(path.relative_to(ROOT)) for path in GRADER.rglob("*.py")
+                     if _english_aliases(ast.parse(path.read_text(encoding="utf-8")))}
+    assert still_english == UNTRANSLATED
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_emitted_key_has_a_template(lang):
+    missing = sorted({f"{e.key} ({e.where})" for e in EMITTED if e.key not in templates(lang)})
+    assert not missing, missing
+
+
+def test_every_template_is_emitted_somewhere_and_exists_in_every_language():
+    emitted = {e.key for e in EMITTED}
+    for lang in LANGUAGES:
+        assert set(templates(lang)) == emitted, (lang, set(templates(lang)) ^ emitted)
+
+
+def test_every_template_names_only_values_that_each_emitter_gives():
+    wrong = [f"{e.where}: {e.key} names {sorted(placeholders(templates(lang)[e.key]) - e.values)} ({lang})"
+             for e in EMITTED for lang in LANGUAGES
+             if e.key in templates(lang) and not placeholders(templates(lang)[e.key]) <= e.values]
+    assert not wrong, wrong
+
+
+def test_every_template_is_translated():
+    same = sorted(key for key, template in templates("en").items()
+                  if templates("ru").get(key) == template and key not in SAME_IN_EVERY_LANGUAGE)
+    assert not same, same
+
+
+@pytest.mark.parametrize("emitter", EMITTED, ids=lambda e: f"{e.key}@{e.where}")
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_emitter_renders_in_every_language(emitter, lang):
+    for sample in (1, 2, 5):
+        text = render(msg(emitter.key, **{name: sample for name in emitter.values}), lang)
+        assert text.strip() and "{" not in text.replace("{{", ""), text
+
+
+@pytest.mark.parametrize("number, word", [(0, "потоков"), (1, "поток"), (2, "потока"), (4, "потока"),
+                                          (5, "потоков"), (11, "потоков"), (12, "потоков"), (14, "потоков"),
+                                          (21, "поток"), (22, "потока"), (25, "потоков"), (111, "потоков"),
+                                          (1.5, "потока")])
+def test_russian_plurals(number, word):
+    assert plural_form("ru", number, ["поток", "потока", "потоков"]) == word
+
+
+@pytest.mark.parametrize("number, word", [(0, "threads"), (1, "thread"), (2, "threads"), (21, "threads")])
+def test_english_plurals(number, word):
+    assert plural_form("en", number, ["thread", "threads"]) == word
+
+
+def test_a_sentence_is_whole_in_each_language():
+    message = msg("lock.different_locks", locks=21, where=msg("lock.created_in_thread", line=14))
+    assert render(message, "ru").startswith("Обновления защищали 21 разный замок, поэтому")
+    assert "(строка 14)" in render(message, "ru")
+    assert render(message, "en").startswith("The updates were guarded by 21 different locks, so")
+    assert render(message, "ru").splitlines()[1] == "Ожидалось: один замок, созданный один раз и общий для всех потоков"
+
+
+def test_a_message_survives_the_trip_through_json():
+    message = msg("queue.not_joined", n_threads=4, not_joined=2, running=msg("queue.still_running", running=1))
+    back = Message.from_data(json.loads(json.dumps(message.to_data())))
+    assert back == message and render(back, "ru") == render(message, "ru")
+
+
+def test_a_text_in_every_language_is_a_value():
+    hint = msg("feedback.hint", hint={"en": "Join them.", "ru": "Дождитесь их."})
+    assert (render(hint, "en"), render(hint, "ru")) == ("Hint: Join them.", "Подсказка: Дождитесь их.")
+
+
+def test_grade_in_russian_shows_russian_feedback_with_plural_forms(tmp_path):
+    folder = submission_with(tmp_path, "exercise1_counter_race.py", VARIANTS / "exercise1" / "no_lock.py")
+    report = run_grade("1", "--path", str(folder), "--format", "json", "--lang", "ru").report
+    checks = {c["name"]: c for c in report["exercises"][0]["checks"]}
+    lost = checks["test_count_with_lock_keeps_every_increment_when_threads_switch"]
+    assert "10 потоков × 1 прибавление" in lost["feedback"], lost["feedback"]
+    assert "Подсказка: Держите один общий замок" in lost["feedback"]
+    assert lost["message"][0]["key"] == "lock.lost_updates"
+    assert lost["message"][0]["values"]["n_threads"] == 10
+    for check in checks.values():
+        parts = [Message.from_data(part) for part in check["message"]]
+        assert render(parts, "ru") == check["feedback"]
+    assert report["exercises"][0]["title"].startswith("Упражнение")
+
+
+def test_the_locale_chooses_russian_for_the_text_report(tmp_path):
+    folder = submission_with(tmp_path, "exercise1_counter_race.py", VARIANTS / "exercise1" / "no_lock.py")
+    graded = run_grade("1", "--path", str(folder), env={**os.environ, "LANG": "ru_RU.UTF-8", "LC_ALL": "",
+                                                         "LC_MESSAGES": "", "LANGUAGE": ""})
+    assert "Итого: " in graded.stdout and "НЕВЕРНО" in graded.stdout
+    assert "вообще не брала замок" in graded.stdout
+    assert "(оценивается после сдачи)" in graded.stdout
