@@ -49,8 +49,9 @@ def _functions(source: str) -> dict[str, ast.FunctionDef]:
 
 def _solution_lines() -> set[str]:
     """Lines of the solutions' function bodies that are neither in a stub nor in the grader's own code
-    (a line such as `for thread in threads:` may well be theirs too)."""
-    grader_code = "\n".join(t for p, t in _texts(ROOT / "grader").items() if p.suffix == ".py")
+    and texts (a line such as `for thread in threads:` may well be theirs too, and a hint may quote the
+    notebook's `calculation_queue.join()`)."""
+    grader_code = "\n".join(t for p, t in _texts(ROOT / "grader").items() if p.suffix in (".py", ".yaml"))
     stubs = "\n".join(_texts(ROOT / "exercises").values())
     lines = set()
     for solution in (ROOT / "solutions").glob("*.py"):

@@ -32,11 +32,16 @@ def _content(path: Path) -> bytes | None:
 
 def wait_for_change(path: Path, graded: bytes | None, stop: threading.Event,
                     interval: float = POLL_SECONDS) -> bytes | None:
-    """Wait until `path` holds other bytes than `graded` (or `stop` is set); return them."""
+    """Wait until `path` holds other bytes than `graded` (or `stop` is set); return them.
+
+    New bytes count once two polls in a row read them: an editor saving truncates the file first, and
+    a poll in the middle of a save must not grade a half-written (or empty) file."""
+    candidate = None
     while not stop.wait(interval):
         now = _content(path)
-        if now is not None and now != graded:
+        if now is not None and now != graded and now == candidate:
             return now
+        candidate = now
     return None
 
 

@@ -13,6 +13,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from grader.messages import render
 from grader.phrases import say
 from grader.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, ExerciseResult, Report
 from grader.writers.import_failure import explanations, not_run
@@ -43,7 +44,8 @@ def _points(check: CheckResult) -> str:
 
 
 def _label_width(lang: str) -> int:
-    return max(len(label) for label in (*LABELS.values(), HIDDEN_LABEL, say("report.not_run", lang)))
+    labels = [render(label, lang) for label in (*LABELS.values(), HIDDEN_LABEL)]
+    return max(len(label) for label in (*labels, say("report.not_run", lang)))
 
 
 def _feedback_indent(lang: str) -> int:
@@ -57,9 +59,9 @@ def _check_line(check: CheckResult, lang: str) -> Table:
     if not_run(check):
         (symbol, style), label = NOT_RUN_MARK, say("report.not_run", lang)
     elif hidden_not_run:
-        (symbol, style), label = HIDDEN_MARK, HIDDEN_LABEL
+        (symbol, style), label = HIDDEN_MARK, render(HIDDEN_LABEL, lang)
     else:
-        (symbol, style), label = MARKS[check.status], LABELS[check.status]
+        (symbol, style), label = MARKS[check.status], render(LABELS[check.status], lang)
     name = Text(check.name, style="dim" if hidden_not_run or not_run(check) else "", overflow="fold")
     if hidden_not_run:
         name.append("  " + say("report.hidden", lang))
