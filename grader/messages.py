@@ -5,7 +5,8 @@ a student reads is made only when the message is rendered, in the language asked
 as plain data (`to_data`, `from_data`): from the grading child through the events into the report
 and the JSON, so that a platform can render its own.
 
-Templates: `grader/checks/messages/<lang>.yaml`, one entry per key. An entry is a whole sentence (or
+Templates: `grader/checks/messages/<lang>.yaml` (shared sentences) and `<part>.<lang>.yaml` (one part
+of the grader's, such as an exercise: `exercise2.ru.yaml`), one entry per key; a key is defined once. An entry is a whole sentence (or
 several lines), or a mapping with the parts `text`, `expected` and `hint`, rendered as lines, the
 last two under the labels of `feedback.expected` and `feedback.hint`.
 
@@ -102,10 +103,7 @@ def plural_form(lang: str, number: Any, forms: list[str]) -> str:
     raise MessageError(f"{lang}: plural needs {'3' if lang == 'ru' else '2'} forms, got {forms}")
 
 
-@lru_cache(maxsize=None)
-def templates(lang: str) -> dict[str, Any]:
-    """Every template of `lang`, by key."""
-    path = MESSAGES_DIR / f"{lang}.yaml"
+def _read(path: Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as problem:
@@ -113,6 +111,18 @@ def templates(lang: str) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         raise MessageError(f"{path}: expected a mapping of keys to templates")
     return loaded
+
+
+@lru_cache(maxsize=None)
+def templates(lang: str) -> dict[str, Any]:
+    """Every template of `lang`, by key, from its shared file and its files per part."""
+    merged: dict[str, Any] = {}
+    for path in [MESSAGES_DIR / f"{lang}.yaml", *sorted(MESSAGES_DIR.glob(f"*.{lang}.yaml"))]:
+        for key, template in _read(path).items():
+            if key in merged:
+                raise MessageError(f"{path}: the key {key} is defined twice")
+            merged[key] = template
+    return merged
 
 
 def placeholders(template: Any) -> set[str]:
