@@ -42,6 +42,22 @@ class Parser(argparse.ArgumentParser):
         self._optionals.title = render(msg("help.options"), lang)
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
                           help=render(msg("help.help"), lang))
+        self.lang = lang
+
+    def parse_args(self, args=None, namespace=None):
+        """The arguments; words the parser does not know are a usage error in the reader's language."""
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            raise UsageError(render(msg("usage.unrecognized", arguments=" ".join(unknown)), self.lang))
+        return parsed
+
+    def _check_value(self, action, value):
+        # argparse's own check of a choice, its sentence in the reader's language.
+        if action.choices is not None and value not in action.choices:
+            option = "/".join(action.option_strings) or action.dest
+            choices = ", ".join(map(repr, action.choices))
+            raise UsageError(render(msg("usage.invalid_choice", option=option, value=repr(value), choices=choices),
+                                    self.lang))
 
     def error(self, message: str):
         raise UsageError(message)

@@ -234,11 +234,20 @@ def test_an_unknown_exercise_under_a_russian_locale_is_a_russian_one_line_error(
     (["1", "--path", "/nonexistent/folder", "--lang", "ru"], "grade: --path /nonexistent/folder: такой папки нет"),
     (["1", "--lang", "ru", "--path", "tests"], "grade: в "),
     (["--lang", "ru", "--path", "tests"], "нет ни одного файла упражнения (например, exercise1_counter_race.py)"),
+    (["--format", "xml", "--lang", "ru"], "grade: --format: недопустимое значение 'xml' (возможные: 'classroom', "),
+    (["list", "--lang=ru", "--bogus"], "grade: непонятные аргументы: --bogus"),
 ])
 def test_usage_errors_speak_the_language_asked_for(args, russian):
     graded = run_grade(*args, env=ENGLISH_LOCALE)
     assert graded.exit_code == 2 and russian in graded.stderr, graded.stderr
     assert len(graded.stderr.strip().splitlines()) == 1
+
+
+def test_argparse_errors_read_as_argparse_words_them_in_english():
+    graded = run_grade("--format", "xml", "--bogus", env=ENGLISH_LOCALE)
+    assert graded.stderr == "grade: argument --format: invalid choice: 'xml' (choose from 'classroom', 'gradescope', " \
+                            "'json', 'text')\n"
+    assert run_grade("1", "--bogus", "x", env=ENGLISH_LOCALE).stderr == "grade: unrecognized arguments: --bogus x\n"
 
 
 def test_an_output_that_cannot_be_written_is_a_russian_usage_error(tmp_path):
