@@ -1,6 +1,7 @@
 """The `grade` command: which exercises, which submission, which report format.
 
 Exit codes: 0 full marks, 1 not full marks, 2 usage error (with a one-line message on stderr).
+Its help and its usage errors are in the language of `--lang`, else of the locale.
 """
 from __future__ import annotations
 
@@ -9,78 +10,61 @@ import sys
 from pathlib import Path
 
 from grader import commands, progress
-from grader.catalog import CatalogError, Exercise, load_catalog, resolve
-from grader.language import LANGUAGES, choose
+from grader.catalog import CatalogError, Exercise, load_catalog
+from grader.commands import options
+from grader.language import LANGUAGES
+from grader.messages import msg, render
 from grader.report import Report
 from grader.runner import grade_exercise
-from grader.submission import find_exercises_dir
 from grader.usage import EXIT_USAGE, Parser, UsageError
 from grader.writers import WRITERS, terminal
 
 EXIT_FULL_MARKS, EXIT_NOT_FULL = 0, 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="grade", description="Grade concurrency exercises and explain the verdicts.")
-    parser.add_argument("exercises", nargs="*", metavar="EXERCISE",
-                        help="exercise id or number (exercise1 or 1); default: every exercise")
-    parser.add_argument("--path", type=Path,
-                        help="folder holding the exercise files (default: the project's exercises/ folder)")
-    parser.add_argument("--format", choices=sorted(WRITERS), default="text", help="report format")
-    parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
-    parser.add_argument("--include-hidden", action="store_true",
-                        help="also run hidden checks and count them (the teacher's view)")
-    parser.add_argument("--lang", choices=LANGUAGES,
-                        help="language of the report (default: from the locale, else English)")
-    parser.add_argument("--sandbox", action="store_true",
-                        help="also say which confinement layers protected the run (stderr)")
+def build_parser(lang: str) -> argparse.ArgumentParser:
+    """The parser of `grade` itself, its help in `lang`."""
+    parser = Parser(prog="grade", description=render(msg("help.grade.description"), lang), lang=lang)
+    parser.add_argument("exercises", nargs="*", metavar=render(msg("help.metavar.exercise"), lang),
+                        help=render(msg("help.grade.exercises"), lang))
+    parser.add_argument("--path", type=Path, metavar=render(msg("help.metavar.path"), lang),
+                        help=render(msg("help.path"), lang))
+    parser.add_argument("--format", choices=sorted(WRITERS), default="text",
+                        help=render(msg("help.grade.format"), lang))
+    parser.add_argument("--output", type=Path, metavar=render(msg("help.metavar.output"), lang),
+                        help=render(msg("help.grade.output"), lang))
+    parser.add_argument("--include-hidden", action="store_true", help=render(msg("help.grade.include_hidden"), lang))
+    parser.add_argument("--lang", choices=LANGUAGES, help=render(msg("help.grade.lang"), lang))
+    parser.add_argument("--sandbox", action="store_true", help=render(msg("help.grade.sandbox"), lang))
     return parser
 
 
-def _submission_dir(path: Path | None) -> Path:
-    if path is None:
-        found = find_exercises_dir(Path.cwd())
-        if found is None:
-            raise UsageError("no exercises/ folder found here or above; give one with --path DIR")
-        return found.resolve()
-    if not path.is_dir():
-        raise UsageError(f"--path {path}: no such folder")
-    return path.resolve()
-
-
-def _chosen_exercises(names: list[str], submission_dir: Path) -> list[Exercise]:
+def _chosen_exercises(names: list[str], submission_dir: Path, lang: str) -> list[Exercise]:
     catalog = load_catalog()
     if not names:
         present = [e for e in catalog.values() if (submission_dir / e.module).is_file()]
         if not present:
-            raise UsageError(f"no exercise file in {submission_dir} (expected e.g. {next(iter(catalog.values())).module})")
+            example = next(iter(catalog.values())).module
+            raise UsageError(render(msg("usage.no_exercise_file", folder=submission_dir, example=example), lang))
         return present
-    chosen = []
-    for name in names:
-        exercise = resolve(catalog, name)
-        if exercise is None:
-            raise UsageError(f"unknown exercise '{name}' (known: {', '.join(catalog)})")
-        if not (submission_dir / exercise.module).is_file():
-            raise UsageError(f"no file {exercise.module} in {submission_dir}")
-        chosen.append(exercise)
-    return chosen
+    return [options.exercise(name, submission_dir, lang) for name in names]
 
 
-def _describe_sandbox(layers: dict) -> str:
-    lines = ["Confinement of the grading processes:"]
-    lines += [f"  on   {name}: {what}" for name, what in layers.get("active", {}).items()]
-    lines += [f"  off  {name}: {why}" for name, why in layers.get("skipped", {}).items()]
-    return "\n".join(lines) + "\n"
+def _describe_sandbox(layers: dict, lang: str) -> str:
+    lines = [msg("sandbox.heading")]
+    lines += [msg("sandbox.active", layer=name, what=what) for name, what in layers.get("active", {}).items()]
+    lines += [msg("sandbox.skipped", layer=name, why=why) for name, why in layers.get("skipped", {}).items()]
+    return "\n".join(render(line, lang) for line in lines) + "\n"
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str, output: Path | None, lang: str) -> None:
     if output is None:
         sys.stdout.write(text)
         return
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as problem:
-        raise UsageError(f"--output {output}: {problem.strerror}") from None
+        raise UsageError(render(msg("usage.output_not_written", path=output, problem=problem.strerror), lang)) from None
 
 
 def run(argv: list[str]) -> int:
@@ -88,32 +72,34 @@ def run(argv: list[str]) -> int:
     subcommand = commands.find(argv[0]) if argv else None
     if subcommand is not None:
         return subcommand(argv[1:])
-    args = build_parser().parse_args(argv)
-    submission_dir = _submission_dir(args.path)
-    exercises = _chosen_exercises(args.exercises, submission_dir)
-    lang = choose(args.lang)
+    lang = options.lang_of(argv)
+    args = build_parser(lang).parse_args(argv)
+    submission_dir = options.submission_dir(args.path, lang)
+    exercises = _chosen_exercises(args.exercises, submission_dir, lang)
     report = Report([grade_exercise(e, submission_dir, args.include_hidden, lang) for e in exercises], lang)
     if not args.include_hidden:  # the student's own run: remembered for `grade list` and `grade hint`
         progress.record(submission_dir, report)
     if args.format == "text" and not args.output and terminal.wanted(sys.stdout):
         terminal.show(report, terminal.console_for(sys.stdout), lang)
     else:
-        _write(WRITERS[args.format](report), args.output)
+        _write(WRITERS[args.format](report), args.output, lang)
     if args.sandbox:
-        sys.stderr.write(_describe_sandbox(report.sandbox))
+        sys.stderr.write(_describe_sandbox(report.sandbox, lang))
     return EXIT_FULL_MARKS if report.full_marks else EXIT_NOT_FULL
 
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point of `grade`."""
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        return run(sys.argv[1:] if argv is None else argv)
+        return run(argv)
     except UsageError as problem:
         print(f"grade: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except CatalogError as problem:
-        print(f"grade: the grader's exercise catalog is broken, please report it: {problem}", file=sys.stderr)
+        print("grade: " + render(msg("usage.broken_catalog", problem=str(problem)), options.lang_of(argv)),
+              file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("grade: interrupted", file=sys.stderr)
+        print("grade: " + render(msg("usage.interrupted"), options.lang_of(argv)), file=sys.stderr)
         return 130

@@ -27,3 +27,18 @@ def from_locale(environ: dict[str, str] | None = None) -> str:
 def choose(requested: str | None, environ: dict[str, str] | None = None) -> str:
     """`requested` (from `--lang`) when given, else the locale's language."""
     return requested if requested in LANGUAGES else from_locale(environ)
+
+
+def requested(argv: list[str]) -> str | None:
+    """The value of `--lang` in a command line not parsed yet (`--lang ru` or `--lang=ru`; the last
+    one, as the parser takes), so that the parser's own help and errors can already be in that
+    language; None when it is not given."""
+    found = None
+    for position, word in enumerate(argv):
+        if word == "--":
+            break
+        if word.startswith("--lang="):
+            found = word.split("=", 1)[1]
+        elif word == "--lang" and position + 1 < len(argv):
+            found = argv[position + 1]
+    return found

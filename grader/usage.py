@@ -1,7 +1,12 @@
-"""The one error every command raises for a command line that cannot be carried out."""
+"""The one error every command raises for a command line that cannot be carried out, and the parser
+that raises it, with its help in the reader's language."""
 from __future__ import annotations
 
 import argparse
+import functools
+
+from grader.language import DEFAULT
+from grader.messages import msg, render
 
 EXIT_USAGE = 2
 
@@ -10,8 +15,49 @@ class UsageError(Exception):
     """The command line asks for something that cannot be done; the message says what and why."""
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, with the word before the usage line in the reader's language."""
+
+    def __init__(self, prog: str, lang: str):
+        super().__init__(prog)
+        self.lang = lang
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        if prefix is None:
+            prefix = render(msg("help.usage"), self.lang) + " "
+        super().add_usage(usage, actions, groups, prefix)
+
+
 class Parser(argparse.ArgumentParser):
-    """An argument parser that raises `UsageError` instead of printing usage and exiting."""
+    """An argument parser that raises `UsageError` instead of printing usage and exiting, and whose
+    `--help` is in `lang`: the callers give their descriptions and help texts in it, the parser its
+    own words (the usage line, the headings, `--help` itself)."""
+
+    def __init__(self, prog: str, description: str, lang: str = DEFAULT):
+        super().__init__(prog=prog, description=description, add_help=False,
+                         formatter_class=functools.partial(_Formatter, lang=lang))
+        # argparse names its two groups itself, in English: they are renamed, not replaced, so that
+        # the arguments added later still land in them.
+        self._positionals.title = render(msg("help.positionals"), lang)
+        self._optionals.title = render(msg("help.options"), lang)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help=render(msg("help.help"), lang))
+        self.lang = lang
+
+    def parse_args(self, args=None, namespace=None):
+        """The arguments; words the parser does not know are a usage error in the reader's language."""
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            raise UsageError(render(msg("usage.unrecognized", arguments=" ".join(unknown)), self.lang))
+        return parsed
+
+    def _check_value(self, action, value):
+        # argparse's own check of a choice, its sentence in the reader's language.
+        if action.choices is not None and value not in action.choices:
+            option = "/".join(action.option_strings) or action.dest
+            choices = ", ".join(map(repr, action.choices))
+            raise UsageError(render(msg("usage.invalid_choice", option=option, value=repr(value), choices=choices),
+                                    self.lang))
 
     def error(self, message: str):
         raise UsageError(message)

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, VARIANTS, run_grade, submission_with
-from grader.language import LANGUAGES
+from grader.cli import _describe_sandbox
+from grader.language import LANGUAGES, requested
 from grader.messages import Message, msg, placeholders, plural_form, render, templates
 
 GRADER = ROOT / "grader"
@@ -150,6 +151,22 @@ def test_english_plurals(number, word):
     assert plural_form("en", number, ["thread", "threads"]) == word
 
 
+@pytest.mark.parametrize("count, en, ru", [(1, "thread", "поток"), (2, "threads", "потока"),
+                                           (5, "threads", "потоков"), (11, "threads", "потоков"),
+                                           (21, "threads", "поток"), (22, "threads", "потока"),
+                                           (112, "threads", "потоков")])
+def test_a_number_in_a_speed_table_takes_its_plural_form(count, en, ru):
+    label = msg("report.speed.threads", count=count)
+    assert (render(label, "en"), render(label, "ru")) == (f"{count} {en}", f"{count} {ru}")
+
+
+def test_the_commands_and_the_writers_are_scanned():
+    scanned = {e.where.split(":")[0] for e in EMITTED}
+    assert {"grader/commands/list.py", "grader/commands/hint.py", "grader/commands/watch.py",
+            "grader/commands/options.py", "grader/cli.py", "grader/writers/text.py",
+            "grader/writers/terminal.py", "grader/writers/speed.py"} <= scanned
+
+
 def test_a_sentence_is_whole_in_each_language():
     message = msg("lock.different_locks", locks=21, where=msg("lock.created_in_thread", line=14))
     assert render(message, "ru").startswith("Обновления защищали 21 разный замок, поэтому")
@@ -191,3 +208,78 @@ def test_the_locale_chooses_russian_for_the_text_report(tmp_path):
     assert "Итого: " in graded.stdout and "НЕВЕРНО" in graded.stdout
     assert "вообще не брала замок" in graded.stdout
     assert "(оценивается после сдачи)" in graded.stdout
+
+
+# The command's own words: usage errors and help in the chosen language
+
+RUSSIAN_LOCALE = {**os.environ, "LANG": "ru_RU.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""}
+ENGLISH_LOCALE = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""}
+
+
+@pytest.mark.parametrize("argv, lang", [([], None), (["1", "--lang", "ru"], "ru"), (["--lang=en", "1"], "en"),
+                                        (["--lang", "en", "--lang", "ru"], "ru"), (["--", "--lang", "ru"], None),
+                                        (["--lang"], None)])
+def test_lang_is_read_from_a_command_line_before_it_is_parsed(argv, lang):
+    assert requested(argv) == lang
+
+
+def test_an_unknown_exercise_under_a_russian_locale_is_a_russian_one_line_error():
+    graded = run_grade("9", env=RUSSIAN_LOCALE)
+    assert graded.exit_code == 2 and graded.stdout == ""
+    assert graded.stderr.startswith("grade: неизвестное упражнение '9' (есть: exercise1, ")
+    assert len(graded.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args, russian", [
+    (["1", "--path", "/nonexistent/folder", "--lang", "ru"], "grade: --path /nonexistent/folder: такой папки нет"),
+    (["1", "--lang", "ru", "--path", "tests"], "grade: в "),
+    (["--lang", "ru", "--path", "tests"], "нет ни одного файла упражнения (например, exercise1_counter_race.py)"),
+    (["--format", "xml", "--lang", "ru"], "grade: --format: недопустимое значение 'xml' (возможные: 'classroom', "),
+    (["list", "--lang=ru", "--bogus"], "grade: непонятные аргументы: --bogus"),
+])
+def test_usage_errors_speak_the_language_asked_for(args, russian):
+    graded = run_grade(*args, env=ENGLISH_LOCALE)
+    assert graded.exit_code == 2 and russian in graded.stderr, graded.stderr
+    assert len(graded.stderr.strip().splitlines()) == 1
+
+
+def test_argparse_errors_read_as_argparse_words_them_in_english():
+    graded = run_grade("--format", "xml", "--bogus", env=ENGLISH_LOCALE)
+    assert graded.stderr == "grade: argument --format: invalid choice: 'xml' (choose from 'classroom', 'gradescope', " \
+                            "'json', 'text')\n"
+    assert run_grade("1", "--bogus", "x", env=ENGLISH_LOCALE).stderr == "grade: unrecognized arguments: --bogus x\n"
+
+
+def test_an_output_that_cannot_be_written_is_a_russian_usage_error(tmp_path):
+    graded = run_grade("1", "--path", "solutions", "--lang", "ru", "--output", str(tmp_path / "no" / "r.txt"))
+    assert graded.exit_code == 2 and graded.stdout == ""
+    assert graded.stderr.startswith(f"grade: --output {tmp_path / 'no' / 'r.txt'}: не удалось записать отчёт (")
+
+
+@pytest.mark.parametrize("command", [[], ["list"], ["hint"], ["watch"]], ids=lambda c: " ".join(c) or "grade")
+def test_help_is_russian_when_asked_for_before_or_after(command):
+    for args in ([*command, "--help", "--lang", "ru"], [*command, "--lang=ru", "-h"]):
+        graded = run_grade(*args, env=ENGLISH_LOCALE)
+        assert graded.exit_code == 0, graded.stderr
+        assert graded.stdout.startswith(f"использование: grade {' '.join(command)}".rstrip() + " [-h] [--path ПАПКА]")
+        assert "параметры:" in graded.stdout and "показать эту справку и выйти" in graded.stdout
+        assert not [word for word in ("usage", "options", "show this help", "folder holding") if word in graded.stdout]
+
+
+def test_help_follows_a_russian_locale_and_stays_english_otherwise():
+    russian = run_grade("--help", env=RUSSIAN_LOCALE).stdout
+    english = run_grade("--help", env=ENGLISH_LOCALE).stdout
+    assert russian.startswith("использование: grade") and "Проверяет упражнения" in russian
+    assert english.startswith("usage: grade [-h] [--path PATH]")
+    assert "Grade concurrency exercises and explain the verdicts." in english
+    assert "\npositional arguments:\n  EXERCISE " in english and "show this help message and exit" in english
+
+
+def test_the_sandbox_description_is_in_the_language_of_the_run():
+    layers = {"active": {"reaper": "every process ends with its run"}, "skipped": {"user": "already unprivileged"}}
+    assert _describe_sandbox(layers, "en") == ("Confinement of the grading processes:\n"
+                                               "  on   reaper: every process ends with its run\n"
+                                               "  off  user: already unprivileged\n")
+    assert _describe_sandbox(layers, "ru").splitlines() == ["Изоляция процессов проверки:",
+                                                            "  вкл   reaper: every process ends with its run",
+                                                            "  выкл  user: already unprivileged"]

@@ -7,7 +7,6 @@ import os
 import queue
 import re
 import signal
-import string
 import subprocess
 import sys
 import threading
@@ -23,8 +22,6 @@ from grader.catalog import load_catalog
 from grader.commands.hint import first_to_fix, next_level
 from grader.commands.list import next_exercise
 from grader.commands.watch import wait_for_change
-from grader.language import LANGUAGES
-from grader.phrases import load, plural_index, say
 from grader.report import ERROR, FAILED, IMPORT_ERROR, PASSED, SKIPPED, CheckResult, ExerciseResult, Report
 from grader.writers import terminal, text
 
@@ -33,10 +30,6 @@ EXERCISE2 = CATALOG["exercise2"]
 SOLUTION2 = ROOT / "solutions" / EXERCISE2.module
 NO_JOIN2 = VARIANTS / "exercise2" / "wrong_no_join.py"
 ESCAPE = "\x1b["
-
-
-def _fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def _check(name: str, status: str = PASSED, reason: str = "", feedback: str = "", details: dict | None = None,
@@ -57,29 +50,7 @@ def _command(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subproces
                           timeout=60, env=env)
 
 
-# Phrases and hint levels as data
-
-
-@pytest.mark.parametrize("count, en, ru", [(1, "thread", "поток"), (2, "threads", "потока"),
-                                           (5, "threads", "потоков"), (11, "threads", "потоков"),
-                                           (21, "threads", "поток"), (22, "threads", "потока"),
-                                           (112, "threads", "потоков")])
-def test_numbers_take_their_plural_form_in_each_language(count, en, ru):
-    assert say("speed.threads", "en", count=count) == f"{count} {en}"
-    assert say("speed.threads", "ru", count=count) == f"{count} {ru}"
-
-
-def test_every_phrase_exists_in_every_language_with_the_same_values():
-    for key, texts in load().items():
-        assert set(texts) == set(LANGUAGES), key
-        assert _fields(texts["en"]) == _fields(texts["ru"]), key
-        for template in texts.values():
-            forms = re.findall(r":plural\|([^}]*)}", template)
-            assert all(len(f.split("|")) in (2, 3) for f in forms), key
-
-
-def test_plural_index_follows_russian_rules():
-    assert [plural_index("ru", n) for n in (0, 1, 2, 4, 5, 11, 14, 21, 101, 111)] == [2, 0, 1, 1, 2, 2, 2, 0, 0, 2]
+# Hint levels
 
 
 @pytest.mark.parametrize("exercise", CATALOG.values(), ids=lambda e: e.id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import textwrap
 
-from grader import language, progress
+from grader import progress
 from grader.catalog import CheckSpec, Exercise
 from grader.commands import options
-from grader.phrases import say
+from grader.messages import msg, render
 from grader.report import ERROR, FAILED, IMPORT_ERROR
 
 NOT_PASSED = (FAILED, ERROR)
@@ -34,28 +34,28 @@ def next_level(state: progress.HintLevel | None, spec: CheckSpec) -> int:
 def _hint_text(exercise: Exercise, spec: CheckSpec, level: int, lang: str) -> list[str]:
     levels = spec.hint_levels
     text = textwrap.fill(levels[level - 1].get(lang), width=100, initial_indent="  ", subsequent_indent="  ")
-    closing = "hint.more" if level < len(levels) else "hint.last"
-    return [say("hint.heading", lang, level=level, levels=len(levels), check=spec.name, target=spec.target),
-            text, "", say(closing, lang, number=exercise.number)]
+    heading = msg("hint.heading", level=level, levels=len(levels), check=spec.name, target=spec.target)
+    closing = msg("hint.more" if level < len(levels) else "hint.last", number=exercise.number)
+    return [render(heading, lang), text, "", render(closing, lang)]
 
 
 def run(argv: list[str]) -> int:
     """Print the next hint for the exercise's first check to fix, and remember the level shown."""
-    args = options.parser("grade hint", "Show a hint for the first check of an exercise that does not pass yet; "
-                          "run it again for a more concrete one.", exercise=True).parse_args(argv)
-    lang = language.choose(args.lang)
+    lang = options.lang_of(argv)
+    args = options.parser("grade hint", msg("help.hint.description"), exercise=True, lang=lang).parse_args(argv)
     folder = options.submission_dir(args.path, lang)
     exercise = options.exercise(args.exercise, folder, lang)
     remembered = progress.load(folder)
     last = remembered.runs.get(exercise.id)
     spec = first_to_fix(exercise, last)
     if spec is None:
-        print(say("hint.all_passed", lang, exercise=exercise.id))
+        print(render(msg("hint.all_passed", exercise=exercise.id), lang))
         return 0
     if last is not None and last.checks[spec.name].get("reason") == IMPORT_ERROR:
-        print(say("hint.import_failed", lang, number=exercise.number))
+        print(render(msg("hint.import_failed", number=exercise.number), lang))
         return 0
-    lines = [] if last is not None else [say("hint.not_graded", lang, exercise=exercise.id, number=exercise.number), ""]
+    not_graded = msg("hint.not_graded", exercise=exercise.id, number=exercise.number)
+    lines = [] if last is not None else [render(not_graded, lang), ""]
     level = next_level(remembered.hints.get(exercise.id), spec)
     print("\n".join(lines + _hint_text(exercise, spec, level, lang)))
     remembered.hints[exercise.id] = progress.HintLevel(spec.name, level)

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader import language, progress
+from grader import progress
 from grader.catalog import Exercise, load_catalog
 from grader.commands import options
-from grader.phrases import say
+from grader.messages import msg, render
 
 
 def _status(exercise: Exercise, folder: Path, runs: dict[str, progress.LastRun], lang: str) -> str:
     if not (folder / exercise.module).is_file():
-        return say("list.no_file", lang)
+        return render(msg("list.no_file"), lang)
     run = runs.get(exercise.id)
     if run is None:
-        return say("list.not_graded", lang)
+        return render(msg("list.not_graded"), lang)
     score = f"{run.score:g}/{run.max_score:g}"
-    return f"{score}  {say('list.done', lang)}" if run.full_marks else score
+    return f"{score}  {render(msg('list.done'), lang)}" if run.full_marks else score
 
 
 def next_exercise(exercises: list[Exercise], folder: Path, runs: dict[str, progress.LastRun]) -> Exercise | None:
@@ -30,12 +30,12 @@ def next_exercise(exercises: list[Exercise], folder: Path, runs: dict[str, progr
     return None
 
 
-def render(exercises: list[Exercise], folder: Path, runs: dict[str, progress.LastRun], lang: str) -> str:
+def text(exercises: list[Exercise], folder: Path, runs: dict[str, progress.LastRun], lang: str) -> str:
     """The list as text."""
     upcoming = next_exercise(exercises, folder, runs)
     titles = [e.title.get(lang) for e in exercises]
     width = max(map(len, titles))
-    lines = [say("list.heading", lang, folder=folder)]
+    lines = [render(msg("list.heading", folder=folder), lang)]
     for exercise, title in zip(exercises, titles):
         marker = "→" if exercise is upcoming else " "
         lines.append(f" {marker} {exercise.number}  {exercise.id:<10} {title:<{width}}  "
@@ -43,20 +43,19 @@ def render(exercises: list[Exercise], folder: Path, runs: dict[str, progress.Las
     done = sum(1 for e in exercises if e.id in runs and runs[e.id].full_marks)
     lines.append("")
     if done == len(exercises):
-        lines.append(say("list.all_done", lang, count=len(exercises)))
+        lines.append(render(msg("list.all_done", count=len(exercises)), lang))
     else:
-        lines.append(say("list.summary", lang, done=done, count=len(exercises)))
+        lines.append(render(msg("list.summary", done=done, count=len(exercises)), lang))
     if upcoming is not None:
-        lines.append(say("list.next", lang, exercise=upcoming.id, title=upcoming.title.get(lang),
-                         number=upcoming.number))
+        lines.append(render(msg("list.next", exercise=upcoming.id, title=upcoming.title.get(lang),
+                                number=upcoming.number), lang))
     return "\n".join(lines) + "\n"
 
 
 def run(argv: list[str]) -> int:
     """Print the exercises with their last scores and the next one to do."""
-    args = options.parser("grade list", "List the exercises, your last scores and what to do next.",
-                          exercise=False).parse_args(argv)
-    lang = language.choose(args.lang)
+    lang = options.lang_of(argv)
+    args = options.parser("grade list", msg("help.list.description"), exercise=False, lang=lang).parse_args(argv)
     folder = options.submission_dir(args.path, lang)
-    print(render(list(load_catalog().values()), folder, progress.load(folder).runs, lang), end="")
+    print(text(list(load_catalog().values()), folder, progress.load(folder).runs, lang), end="")
     return 0

@@ -6,20 +6,26 @@ from pathlib import Path
 
 from grader import language
 from grader.catalog import Exercise, load_catalog, resolve
-from grader.phrases import say
+from grader.messages import Message, msg, render
 from grader.submission import find_exercises_dir
 from grader.usage import Parser, UsageError
 
 
-def parser(prog: str, description: str, exercise: bool) -> Parser:
-    """A parser with `--path` and `--lang`, and an EXERCISE argument when `exercise` is true."""
-    result = Parser(prog=prog, description=description)
+def lang_of(argv: list[str]) -> str:
+    """The language a command line asks for (`--lang`, else the locale), known before it is parsed."""
+    return language.choose(language.requested(argv))
+
+
+def parser(prog: str, description: Message, exercise: bool, lang: str) -> Parser:
+    """A parser with `--path` and `--lang`, and an EXERCISE argument when `exercise` is true, whose
+    help is in `lang`."""
+    result = Parser(prog=prog, description=render(description, lang), lang=lang)
     if exercise:
-        result.add_argument("exercise", metavar="EXERCISE", help="exercise id or number (exercise3 or 3)")
-    result.add_argument("--path", type=Path,
-                        help="folder holding the exercise files (default: the project's exercises/ folder)")
-    result.add_argument("--lang", choices=language.LANGUAGES,
-                        help="language of what is printed (default: from the locale)")
+        result.add_argument("exercise", metavar=render(msg("help.metavar.exercise"), lang),
+                            help=render(msg("help.command.exercise"), lang))
+    result.add_argument("--path", type=Path, metavar=render(msg("help.metavar.path"), lang),
+                        help=render(msg("help.path"), lang))
+    result.add_argument("--lang", choices=language.LANGUAGES, help=render(msg("help.command.lang"), lang))
     return result
 
 
@@ -28,10 +34,10 @@ def submission_dir(path: Path | None, lang: str) -> Path:
     if path is None:
         found = find_exercises_dir(Path.cwd())
         if found is None:
-            raise UsageError(say("usage.no_exercises_dir", lang))
+            raise UsageError(render(msg("usage.no_exercises_dir"), lang))
         return found.resolve()
     if not path.is_dir():
-        raise UsageError(say("usage.no_such_folder", lang, path=path))
+        raise UsageError(render(msg("usage.no_such_folder", path=path), lang))
     return path.resolve()
 
 
@@ -40,7 +46,7 @@ def exercise(name: str, folder: Path, lang: str) -> Exercise:
     catalog = load_catalog()
     found = resolve(catalog, name)
     if found is None:
-        raise UsageError(say("usage.unknown_exercise", lang, name=name, known=", ".join(catalog)))
+        raise UsageError(render(msg("usage.unknown_exercise", name=name, known=", ".join(catalog)), lang))
     if not (folder / found.module).is_file():
-        raise UsageError(say("usage.no_file", lang, module=found.module, folder=folder))
+        raise UsageError(render(msg("usage.no_file", module=found.module, folder=folder), lang))
     return found

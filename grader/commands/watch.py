@@ -12,10 +12,10 @@ import sys
 import threading
 from pathlib import Path
 
-from grader import language, progress
+from grader import progress
 from grader.catalog import Exercise
 from grader.commands import options
-from grader.phrases import say
+from grader.messages import msg, render
 from grader.report import Report
 from grader.runner import grade_exercise
 from grader.writers import terminal, text
@@ -63,9 +63,8 @@ def grade_once(exercise: Exercise, folder: Path, lang: str) -> None:
 
 def run(argv: list[str]) -> int:
     """Grade on every save until Ctrl-C."""
-    args = options.parser("grade watch", "Grade an exercise again each time its file is saved.",
-                          exercise=True).parse_args(argv)
-    lang = language.choose(args.lang)
+    lang = options.lang_of(argv)
+    args = options.parser("grade watch", msg("help.watch.description"), exercise=True, lang=lang).parse_args(argv)
     folder = options.submission_dir(args.path, lang)
     exercise = options.exercise(args.exercise, folder, lang)
     path = folder / exercise.module
@@ -74,9 +73,9 @@ def run(argv: list[str]) -> int:
     try:
         while not stop.is_set():
             grade_once(exercise, folder, lang)
-            print("\n" + say("watch.watching", lang, file=path.name), flush=True)
+            print("\n" + render(msg("watch.watching", file=path.name), lang), flush=True)
             graded = wait_for_change(path, graded, stop)
     except KeyboardInterrupt:
         pass
-    print(say("watch.stopped", lang), flush=True)
+    print(render(msg("watch.stopped"), lang), flush=True)
     return 0

@@ -2,13 +2,13 @@
 
 A check that times the student's code puts its numbers in its result's details under `speed`: a list
 of rows `{"what": "threads", "count": 4, "seconds": 0.061}`, the first row being the one the others
-are compared with. `what` names the label of the row in `grader/phrases.yaml` (`speed.threads`).
+are compared with. `what` names the kind of row, labelled by its message (`report.speed.threads`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.phrases import say
+from grader.messages import Message, msg, render
 from grader.report import CheckResult
 
 SPEED = "speed"
@@ -25,8 +25,19 @@ class SpeedRow:
 
 def _duration(seconds: float, lang: str) -> str:
     if seconds < 1.0:
-        return say("report.milliseconds", lang, value=f"{seconds * 1000:.0f}")
-    return say("report.seconds", lang, value=f"{seconds:.2f}")
+        return render(msg("report.speed.milliseconds", milliseconds=seconds * 1000), lang)
+    return render(msg("report.speed.seconds", seconds=seconds), lang)
+
+
+def _label(row: dict) -> Message:
+    count = row.get("count", 0)
+    labels = {"threads": msg("report.speed.threads", count=count),
+              "processes": msg("report.speed.processes", count=count),
+              "yardstick": msg("report.speed.yardstick", count=count),
+              "serial": msg("report.speed.serial"),
+              "one_at_a_time": msg("report.speed.one_at_a_time"),
+              "concurrent": msg("report.speed.concurrent")}
+    return labels[row["what"]]
 
 
 def speed_rows(check: CheckResult, lang: str) -> list[SpeedRow]:
@@ -35,7 +46,7 @@ def speed_rows(check: CheckResult, lang: str) -> list[SpeedRow]:
     if not rows:
         return []
     first = rows[0]["seconds"]
-    return [SpeedRow(say(f"speed.{row['what']}", lang, count=row.get("count", 0)),
+    return [SpeedRow(render(_label(row), lang),
                      _duration(row["seconds"], lang), f"×{first / row['seconds']:.2f}")
             for row in rows]
 
@@ -43,10 +54,10 @@ def speed_rows(check: CheckResult, lang: str) -> list[SpeedRow]:
 def plain_table(rows: list[SpeedRow], lang: str, indent: int) -> list[str]:
     """The rows as aligned plain-text lines under a heading."""
     pad = " " * indent
-    header = SpeedRow("", say("report.speed_time", lang), say("report.speed_speedup", lang))
+    header = SpeedRow("", render(msg("report.speed.time"), lang), render(msg("report.speed.speedup"), lang))
     label_width = max(len(row.label) for row in (header, *rows))
     time_width = max(len(row.time) for row in (header, *rows))
-    lines = [pad + say("report.speed_heading", lang)]
+    lines = [pad + render(msg("report.speed.heading"), lang)]
     for row in (header, *rows):
         lines.append(f"{pad}  {row.label:<{label_width}}  {row.time:>{time_width}}  {row.speedup:>9}".rstrip())
     return lines

@@ -13,12 +13,11 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from grader.messages import render
-from grader.phrases import say
+from grader.messages import msg, render
 from grader.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, ExerciseResult, Report
 from grader.writers.import_failure import explanations, not_run
 from grader.writers.speed import speed_rows
-from grader.writers.text import HIDDEN_LABEL, LABELS
+from grader.writers.text import HIDDEN_LABEL, LABELS, NOT_RUN_LABEL
 
 # (symbol, style) per status; hidden and not-run checks are dim: nothing to act on in them.
 MARKS = {PASSED: ("✔", "green"), FAILED: ("✘", "red"), ERROR: ("!", "bold red"), SKIPPED: ("–", "yellow")}
@@ -44,8 +43,7 @@ def _points(check: CheckResult) -> str:
 
 
 def _label_width(lang: str) -> int:
-    labels = [render(label, lang) for label in (*LABELS.values(), HIDDEN_LABEL)]
-    return max(len(label) for label in (*labels, say("report.not_run", lang)))
+    return max(len(render(label, lang)) for label in (*LABELS.values(), HIDDEN_LABEL, NOT_RUN_LABEL))
 
 
 def _feedback_indent(lang: str) -> int:
@@ -57,14 +55,14 @@ def _check_line(check: CheckResult, lang: str) -> Table:
     """The check's status, points and name; a long name wraps under itself, not under the status."""
     hidden_not_run = check.status == SKIPPED and check.visibility == "hidden"
     if not_run(check):
-        (symbol, style), label = NOT_RUN_MARK, say("report.not_run", lang)
+        (symbol, style), label = NOT_RUN_MARK, render(NOT_RUN_LABEL, lang)
     elif hidden_not_run:
         (symbol, style), label = HIDDEN_MARK, render(HIDDEN_LABEL, lang)
     else:
         (symbol, style), label = MARKS[check.status], render(LABELS[check.status], lang)
     name = Text(check.name, style="dim" if hidden_not_run or not_run(check) else "", overflow="fold")
     if hidden_not_run:
-        name.append("  " + say("report.hidden", lang))
+        name.append("  " + render(msg("report.graded_after_submission"), lang))
     line = Table.grid()
     line.add_column(no_wrap=True)
     line.add_column(no_wrap=True)
@@ -80,11 +78,11 @@ def _speed_table(check: CheckResult, lang: str) -> RenderableType | None:
         return None
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1))
     table.add_column("")
-    table.add_column(say("report.speed_time", lang), justify="right")
-    table.add_column(say("report.speed_speedup", lang), justify="right", style="bold")
+    table.add_column(render(msg("report.speed.time"), lang), justify="right")
+    table.add_column(render(msg("report.speed.speedup"), lang), justify="right", style="bold")
     for row in rows:
         table.add_row(row.label, row.time, row.speedup)
-    return Group(Text(say("report.speed_heading", lang), style="italic"), table)
+    return Group(Text(render(msg("report.speed.heading"), lang), style="italic"), table)
 
 
 def _check(check: CheckResult, lang: str) -> list[RenderableType]:
@@ -102,13 +100,13 @@ def _exercise(result: ExerciseResult, lang: str) -> list[RenderableType]:
     parts: list[RenderableType] = [Text(f"{result.exercise}: {result.title}", style="bold")]
     failures = explanations(result)
     if failures:
-        parts.append(Text("  " + say("report.import_failed", lang), style="bold red"))
+        parts.append(Text("  " + render(msg("report.import_failed"), lang), style="bold red"))
         parts += [Padding(Text(text), (0, 0, 0, 4), expand=False) for text in failures]
     for check in result.checks:
         parts += _check(check, lang)
     style = "green" if result.score >= result.max_score else "yellow"
-    parts.append(Text("  " + say("report.score", lang, exercise=result.exercise, score=f"{result.score:g}",
-                                 max=f"{result.max_score:g}"), style=style))
+    score = msg("report.exercise_score", exercise=result.exercise, score=result.score, max_score=result.max_score)
+    parts.append(Text("  " + render(score, lang), style=style))
     return parts
 
 
@@ -118,6 +116,6 @@ def show(report: Report, console: Console, lang: str = "en") -> None:
     for result in report.exercises:
         parts += _exercise(result, lang) + [Text("")]
     style = "bold green" if report.full_marks else "bold"
-    parts.append(Text(say("report.total", lang, score=f"{report.score:g}", max=f"{report.max_score:g}"),
-                      style=style))
+    total = msg("report.total", score=report.score, max_score=report.max_score)
+    parts.append(Text(render(total, lang), style=style))
     console.print(Group(*parts))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 
 from grader.messages import msg, render
-from grader.phrases import say
 from grader.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, ExerciseResult, Report
 from grader.writers.import_failure import explanations, not_run
 from grader.writers.speed import plain_table, speed_rows
@@ -13,6 +12,7 @@ from grader.writers.speed import plain_table, speed_rows
 LABELS = {PASSED: msg("report.label.passed"), FAILED: msg("report.label.failed"),
           ERROR: msg("report.label.error"), SKIPPED: msg("report.label.skipped")}
 HIDDEN_LABEL = msg("report.label.hidden")
+NOT_RUN_LABEL = msg("report.label.not_run")
 
 
 def _points(value: float) -> str:
@@ -25,7 +25,7 @@ def _check_lines(check: CheckResult, lang: str, width: int) -> list[str]:
     points = "-" if check.status == SKIPPED else f"{_points(check.points)}/{_points(check.max_points)}"
     if not_run(check):
         # Said once at the top of the exercise: the check itself only says it did not run.
-        return [f"  {say('report.not_run', lang):<{width}} {points:>7}  {check.name}"]
+        return [f"  {render(NOT_RUN_LABEL, lang):<{width}} {points:>7}  {check.name}"]
     lines = [f"  {label:<{width}} {points:>7}  {check.name}"]
     feedback_indent = width + 12
     if hidden_not_run:
@@ -43,7 +43,7 @@ def _exercise_lines(result: ExerciseResult, lang: str) -> list[str]:
     lines = [f"{result.exercise}: {result.title}"]
     failures = explanations(result)
     if failures:
-        lines.append("  " + say("report.import_failed", lang))
+        lines.append("  " + render(msg("report.import_failed"), lang))
         lines += [textwrap.indent(text, " " * 4) for text in failures]
     for check in result.checks:
         lines += _check_lines(check, lang, width)
