@@ -21,12 +21,11 @@ import threading
 import time
 import types
 
-from grader.feedback import CHECK_HINT, shown
-from grader.feedback import english_check as check, english_fail as fail, english_info as info
-from grader.feedback import english_fail_without_concurrency as fail_without_concurrency
+from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, info, shown
+from grader.messages import Message, msg
 from grader.probes.observe import Observation, observe_call
 from grader.probes.queues import watch_queues
-from grader.probes.threads import target_mistake_feedback
+from grader.probes.threads import target_mistake
 from grader.questions import check_answer
 from grader.validation import check_rejects
 
@@ -44,12 +43,13 @@ def _powers_of_3(length: int) -> list[int]:
     return [3 ** k for k in range(length)]
 
 
-def _shown(arr) -> str:
-    """An input as the feedback shows it: literally when short, by its size when long."""
+def _call(arr, thread_count: int) -> str | Message:
+    """A call on large integers as the feedback shows it: its input literally when short, by its
+    size when long."""
     if len(arr) <= 8:
-        return repr(arr)
-    kind = "tuple" if isinstance(arr, tuple) else "list"
-    return f"<a {kind} of {len(arr)} large integers>"
+        return f"sum_using_threads({arr!r}, {thread_count})"
+    return msg("sum.call_large_tuple" if isinstance(arr, tuple) else "sum.call_large_list",
+               length=len(arr), thread_count=thread_count)
 
 
 def _as_number(value) -> int | float | None:
@@ -63,40 +63,51 @@ def _as_number(value) -> int | float | None:
         return None
 
 
-def _int_sum_feedback(arr, thread_count: int, got, expected: int) -> tuple[str, str]:
-    """What went wrong in an integer sum, as precisely as the result allows, and a hint about it."""
-    call = f"sum_using_threads({_shown(arr)}, {thread_count})"
-    number = _as_number(got)
+def _fail_int_sum(arr, thread_count: int, got, expected: int) -> None:
+    """Fail with what went wrong in an integer sum, as precisely as the result allows."""
+    __tracebackhide__ = True
+    call, number = _call(arr, thread_count), _as_number(got)
+    # The sums go beyond 2**53 and travel as text: a reader of the JSON in another language keeps every digit.
+    exactly = msg("sum.expected_exactly", total=str(expected))
     if number is None:
-        return f"{call} returned {shown(got)}, not a number.", ""
+        fail("sum.not_a_number", call=call, got=shown(got), expected=exactly)
     if isinstance(number, float):
-        off = f", off by {int(number) - expected}" if math.isfinite(number) else ""
-        return (f"{call} returned the float {shown(got)}{off}: integers must be summed exactly, and a float "
-                "keeps only about 16 significant digits.",
-                "Add integers as integers: use sum() (not math.fsum, and no float accumulator such as 0.0).")
+        off = msg("sum.float_off_by", difference=str(int(number) - expected)) if math.isfinite(number) else ""
+        fail("sum.float_for_ints", call=call, got=shown(got), off=off, expected=exactly)
     difference = number - expected
     index = {value: i for i, value in enumerate(arr)}
     if abs(difference) in index:
-        what = "counted twice" if difference > 0 else "never counted"
-        return f"{call} returned {number}: the element at index {index[abs(difference)]} was {what}.", CHECK_HINT
-    return f"{call} returned {number}, off by {difference}: some elements were dropped or counted twice.", CHECK_HINT
+        counted = _counted([index[abs(difference)]] if difference < 0 else [],
+                           [index[abs(difference)]] if difference > 0 else [])
+        fail("sum.miscounted", call=call, got=str(number), counted=counted, expected=exactly, hint=CHECK_HINT)
+    fail("sum.off_by", call=call, got=str(number), difference=str(difference), expected=exactly, hint=CHECK_HINT)
 
 
-def _base3_feedback(length: int, got: int | float) -> str:
-    """For a sum of powers of 3: which indexes were dropped or doubled, or ''."""
+def _counted(dropped: list[int], doubled: list[int]) -> Message:
+    """Which elements were never counted and which were counted twice (at least one of them)."""
+    def indexes(found: list[int]) -> int | str:
+        return found[0] if len(found) == 1 else str(found)
+
+    never = msg("sum.dropped_one" if len(dropped) == 1 else "sum.dropped_many", indexes=indexes(dropped))
+    twice = msg("sum.doubled_one" if len(doubled) == 1 else "sum.doubled_many", indexes=indexes(doubled))
+    if dropped and doubled:
+        return msg("sum.dropped_and_doubled", dropped=never, doubled=twice)
+    return never if dropped else twice
+
+
+def _base3_counted(length: int, got: int | float) -> Message | None:
+    """For a sum of powers of 3: which indexes were dropped or doubled, or None when it cannot tell."""
     if not isinstance(got, int) or got < 0:
-        return ""
+        return None
     counts = []
     for _ in range(length):
         got, digit = divmod(got, 3)
         counts.append(digit)
     if got:
-        return ""
+        return None
     dropped = [i for i, c in enumerate(counts) if c == 0]
     doubled = [i for i, c in enumerate(counts) if c == 2]
-    parts = ([f"indexes {dropped} were never counted"] if dropped else []) + \
-            ([f"indexes {doubled} were counted twice"] if doubled else [])
-    return " (" + "; ".join(parts) + ")" if parts else ""
+    return _counted(dropped, doubled) if dropped or doubled else None
 
 
 def _time_call(function, arr, thread_count: int) -> float:
@@ -119,20 +130,15 @@ def test_sum_counts_every_element_exactly_once(target, thresholds, request):
         got = target(arr, thread_count)
         number = _as_number(got)
         if number is None or number != expected:
-            seen, hint = _int_sum_feedback(arr, thread_count, got, expected)
-            fail(seen, f"{expected} (exactly: every element counted once)", hint)
+            _fail_int_sum(arr, thread_count, got, expected)
 
     # Information only: the student's own 1-thread and 4-thread times, to see the GIL at work.
     timing_input = [1] * thresholds["timing_length"]
     best = {n: min(_time_call(target, timing_input, n) for _ in range(thresholds["timing_repeats"]))
             for n in thresholds["timing_threads"]}
-    measured = ", ".join(f"{seconds * 1000:.0f} ms with {n} thread{'s' if n > 1 else ''}"
-                         for n, seconds in best.items())
     request.node.user_properties.append(("details", ("speed", [
         {"what": "threads", "count": n, "seconds": round(seconds, 4)} for n, seconds in best.items()])))
-    info(request, f"For your information (no points): summing {len(timing_input)} numbers took "
-                  f"{measured} on this machine (best of {thresholds['timing_repeats']}). "
-                  "Compare them with your ANSWER_GIL.")
+    info(request, "sum.timing", length=len(timing_input), repeats=thresholds["timing_repeats"])
 
 
 def test_sum_handles_empty_input_one_element_and_more_threads_than_elements(target, thresholds):
@@ -143,9 +149,13 @@ def test_sum_handles_empty_input_one_element_and_more_threads_than_elements(targ
         number = _as_number(got)
         call = f"sum_using_threads({arr!r}, {thread_count})"
         if number is None:
-            fail(f"{call} returned {shown(got)}, not a number.", f"{expected}")
-        check(number == expected, f"{call} returned {shown(got)}{_base3_feedback(length, number)}.",
-              f"{expected}", CHECK_HINT)
+            fail("sum.not_a_number", call=call, got=shown(got), expected=expected)
+        if number != expected:
+            counted = _base3_counted(length, number)
+            if counted is not None:
+                fail("sum.miscounted", call=call, got=shown(got), counted=counted, expected=expected,
+                     hint=CHECK_HINT)
+            fail("sum.wrong", call=call, got=shown(got), expected=expected, hint=CHECK_HINT)
 
 
 def test_sum_of_floats_is_within_a_tight_tolerance(target, thresholds):
@@ -155,13 +165,12 @@ def test_sum_of_floats_is_within_a_tight_tolerance(target, thresholds):
         expected = math.fsum(arr)
         got = target(arr, thread_count)
         number = _as_number(got)
-        call = f"sum_using_threads(<a list of {length} floats between 1 and 2>, {thread_count})"
+        call = msg("sum.call_floats", length=length, thread_count=thread_count)
         if number is None:
-            fail(f"{call} returned {shown(got)}, not a number.", f"{expected!r}")
-        check(math.isclose(number, expected, rel_tol=thresholds["rel_tol"]),
-              f"{call} returned {shown(got)}, off by {number - expected:.6g}.",
-              f"{expected!r}, within a relative {thresholds['rel_tol']:g} (every element counted once; "
-              "only the order of the additions may differ)", CHECK_HINT)
+            fail("sum.not_a_number", call=call, got=shown(got), expected=repr(expected))
+        check(math.isclose(number, expected, rel_tol=thresholds["rel_tol"]), "sum.floats_off", call=call,
+              got=shown(got), difference=number - expected, expected=repr(expected),
+              rel_tol=thresholds["rel_tol"], hint=CHECK_HINT)
 
 
 def _observe(target, arr, thread_count: int, student_file) -> Observation:
@@ -184,90 +193,73 @@ def _working_threads(seen: Observation) -> list:
     return [s for s in seen.threads.started if seen.trace.ran_student_code(s.thread)]
 
 
-def _require_threads_did_the_summing(seen: Observation, call: str, thread_count: int) -> None:
+def _call_on_numbers(length: int, thread_count: int) -> Message:
+    return msg("sum.call_numbers", length=length, thread_count=thread_count)
+
+
+def _require_threads_did_the_summing(seen: Observation, call: Message, thread_count: int) -> None:
     """Fail for no concurrent work unless a thread the call started ran the student's code."""
     __tracebackhide__ = True
     if _working_threads(seen):
         return
     started = seen.threads.started
-    expected = f"{thread_count} threads started, each computing the partial sum of its own part"
     if not started:
-        fail_without_concurrency(f"{call} started no thread: the calling thread computed the sum itself.",
-                                 expected)
-    mistake = target_mistake_feedback(seen.threads)
-    why = mistake or (f"Their target was `{_target_name(started[0].target)}`, not a function of yours, so "
-                      "the partial sums were computed by the calling thread before the threads started.")
-    fail_without_concurrency(f"{call} started {len(started)} threads, but none of them ran your code. {why}",
-                             expected)
+        fail_without_concurrency("sum.no_thread", call=call, thread_count=thread_count)
+    why = target_mistake(seen.threads) or msg("sum.target_not_yours", target=_target_name(started[0].target))
+    fail_without_concurrency("sum.threads_did_no_work", call=call, started=len(started), why=why,
+                             thread_count=thread_count)
 
 
 def test_starts_exactly_thread_count_threads(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
-        call = f"sum_using_threads(<{length} numbers>, {thread_count})"
+        call = _call_on_numbers(length, thread_count)
         seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
         _require_threads_did_the_summing(seen, call, thread_count)
         started = len(seen.threads.started)
-        check(started == thread_count, f"{call} started {started} threads.",
-              f"exactly {thread_count} threads (thread_count), also when there are fewer elements than "
-              "threads: a thread with no elements reports 0", CHECK_HINT)
+        check(started == thread_count, "sum.wrong_thread_count", call=call, started=started,
+              thread_count=thread_count, hint=CHECK_HINT)
 
 
 def test_each_partial_sum_is_computed_in_a_started_thread(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
-        call = f"sum_using_threads(<{length} numbers>, {thread_count})"
+        call = _call_on_numbers(length, thread_count)
         seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
         started = seen.threads.started
         if not started:
-            fail_without_concurrency(f"{call} started no thread: the calling thread computed the sum itself.",
-                                     f"{thread_count} threads, each summing its own part")
-        mistake = target_mistake_feedback(seen.threads)
+            fail_without_concurrency("sum.no_thread", call=call, thread_count=thread_count)
+        mistake = target_mistake(seen.threads)
         if mistake:
-            fail(f"{call}: {mistake} So the partial sums were computed by the calling thread while it "
-                 "was creating the threads, and the threads did nothing.",
-                 "each partial sum computed inside its thread")
+            fail("sum.target_called", call=call, mistake=mistake)
         idle = [s for s in started if not seen.trace.ran_student_code(s.thread)]
         if idle:
-            fail(f"{call}: {len(idle)} of the {len(started)} threads ran none of your code: their target "
-                 f"was `{_target_name(idle[0].target)}`, so their partial sums were computed before the "
-                 "threads started, by the calling thread.",
-                 "each thread running your function that sums its part",
-                 "Pass the function that does the summing as the target, with the data in args; the caller "
-                 "only starts the threads, collects the partial sums and joins the threads.")
+            fail("sum.idle_threads", call=call, idle=len(idle), started=len(started),
+                 target=_target_name(idle[0].target))
 
 
 def test_partial_sums_come_back_through_a_queue(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
-        call = f"sum_using_threads(<{length} numbers>, {thread_count})"
+        call = _call_on_numbers(length, thread_count)
         with watch_queues() as queues:
             seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
         _require_threads_did_the_summing(seen, call, thread_count)
-        check(bool(queues.put_into),
-              f"{call} put nothing on a queue.Queue: the partial sums came back some other way "
-              "(a list, a dict, a global variable, an attribute of the thread).",
-              "each thread putting its partial sum on a queue.Queue, as the exercise asks", CHECK_HINT)
+        check(bool(queues.put_into), "sum.no_queue", call=call, hint=CHECK_HINT)
         putters = queues.threads_that_put()
         silent = [s for s in seen.threads.started if s.thread not in putters]
-        by_caller = (" The calling thread put the items itself."
-                     if threading.current_thread() in putters else "")
-        check(not silent,
-              f"{call}: {len(silent)} of the {len(seen.threads.started)} threads put nothing on a queue."
-              + by_caller,
-              "every thread putting its partial sum on the shared queue.Queue", CHECK_HINT)
+        by_caller = msg("sum.caller_put") if threading.current_thread() in putters else ""
+        check(not silent, "sum.silent_threads", call=call, silent=len(silent), started=len(seen.threads.started),
+              by_caller=by_caller, hint=CHECK_HINT)
 
 
 def test_every_thread_is_joined_before_return(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
-        call = f"sum_using_threads(<{length} numbers>, {thread_count})"
+        call = _call_on_numbers(length, thread_count)
         seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
         _require_threads_did_the_summing(seen, call, thread_count)
         not_joined = seen.threads.not_joined()
         running = seen.threads.alive_at_return
-        check(not not_joined and not running,
-              f"{call} returned without joining {len(not_joined)} of its {len(seen.threads.started)} threads"
-              + (f"; {len(running)} were still running." if running else "."),
-              "join() called on every started thread before returning",
-              "Taking the partial sums off the queue is not enough: a thread may still be running after "
-              "its put(). join() waits until it has ended.")
+        check(not not_joined and not running, "sum.not_joined", call=call, not_joined=len(not_joined),
+              started=len(seen.threads.started),
+              running=msg("sum.still_running", running=len(running)) if running else "")
 
 
 def test_rejects_thread_count_below_one(target):

@@ -22,13 +22,12 @@ from typing import Iterator, NamedTuple
 
 import pytest
 
-from grader.feedback import CHECK_HINT, shown
-from grader.feedback import english_check as check, english_fail as fail
-from grader.feedback import english_fail_without_concurrency as fail_without_concurrency
+from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, shown
+from grader.messages import Message, msg
 from grader.probes.connections import ConnectionLog, watch_connections
 from grader.probes.executors import ExecutorLog, watch_executors
 from grader.probes.http_server import LatencyServer, body_for
-from grader.probes.threads import ThreadLog, target_mistake_feedback, watch_threads
+from grader.probes.threads import ThreadLog, target_mistake, watch_threads
 from grader.submission import describe_exception
 from grader.validation import check_rejects
 
@@ -124,109 +123,89 @@ def _fetch(function, urls, **kwargs) -> Fetch:
     return fetch
 
 
-def _call(n: int, max_workers: int | None = None, what: str = "URLs") -> str:
-    return f"fetch_concurrent(<{n} {what}>" + (f", max_workers={max_workers})" if max_workers else ")")
+def _call(n: int, max_workers: int | None = None) -> Message:
+    return msg("fetch.call", n=n, workers=f", max_workers={max_workers}" if max_workers else "")
 
 
-THREADS_REQUEST = ("each request made by a thread the function started (one thread per URL, or the "
-                   "worker threads of an executor)")
-
-
-def _require_requests_from_threads(fetch: Fetch, call: str) -> None:
+def _require_requests_from_threads(fetch: Fetch, call: Message) -> None:
     """Fail for no concurrent work unless a thread the call started made at least one request."""
     __tracebackhide__ = True
     if fetch.requesting_threads():
         return
     own = fetch.own
-    mistake = target_mistake_feedback(own)
-    if mistake:
-        why = f" {mistake}"
-    elif not own.started:
-        why = " It started no thread."
-    else:
-        why = f" The {len(own.started)} threads it started made no request."
-    by_caller = (" Every request was made by the calling thread, one after another."
-                 if fetch.requests_by_the_caller() else "")
-    fail_without_concurrency(f"{call} made no request from a thread it started.{why}{by_caller}",
-                             THREADS_REQUEST)
+    why = target_mistake(own) or (msg("fetch.threads_made_no_request", started=len(own.started)) if own.started
+                                  else msg("fetch.no_thread_started"))
+    by_caller = msg("fetch.caller_requested") if fetch.requests_by_the_caller() else ""
+    fail_without_concurrency("fetch.no_request_from_threads", call=call, why=why, by_caller=by_caller)
 
 
-def _in_flight(peak: int, expected: int) -> str:
-    return f"peak {peak} request{'s' if peak != 1 else ''} in flight of {expected} expected"
+def _in_flight(peak: int, expected: int) -> Message:
+    return msg("fetch.in_flight", peak=peak, expected=expected)
 
 
-SEQUENTIAL_HINT = ("Starting and joining each thread in the same loop waits for every request before "
-                   "sending the next one: start all the threads first, then join them all.")
-EXECUTOR_DEFAULT_HINT = ("An executor's default is not one thread per URL: when max_workers is None, create "
-                         "it with ThreadPoolExecutor(max_workers=len(urls)) (after returning [] for an "
-                         "empty list), and with max_workers otherwise.")
+class FewerInFlight(NamedTuple):
+    """Why fewer requests than expected were in flight together, and a hint about that cause (a
+    message, or CHECK_HINT when the cause is what the check's catalog hint is about)."""
+
+    why: Message | str
+    hint: object
 
 
-def _why_fewer_in_flight(fetch: Fetch, count: int) -> tuple[str, str]:
-    """Why fewer than `count` requests were in flight together, as the probes saw it, and a hint
-    about that cause."""
+def _why_fewer_in_flight(fetch: Fetch, count: int) -> FewerInFlight:
+    """Why fewer than `count` requests were in flight together, as the probes saw it."""
     small = fetch.executors.with_fewer_workers_than(count)
     if small and small[0].took_the_default:
-        workers = small[0].workers
-        return (f" Your ThreadPoolExecutor was created without max_workers, so it took its default number "
-                f"of worker threads, min(32, os.cpu_count() + 4): {workers} on this machine. At most "
-                f"{workers} requests could be in flight at once.", EXECUTOR_DEFAULT_HINT)
+        return FewerInFlight(msg("fetch.why.executor_default", workers=small[0].workers),
+                             msg("fetch.hint.executor_default"))
     if small:
-        return (f" Your ThreadPoolExecutor was created with max_workers={shown(small[0].requested)}, so at "
-                f"most {small[0].workers} requests could be in flight at once.",
-                "Create the executor with max_workers=len(urls) when max_workers is None, and with "
-                "max_workers otherwise.")
-    requesting = fetch.requesting_threads()
+        return FewerInFlight(msg("fetch.why.executor_small", requested=shown(small[0].requested),
+                                 workers=small[0].workers), msg("fetch.hint.executor_workers"))
+    requesting = len(fetch.requesting_threads())
     if fetch.threads_ran_one_at_a_time():
-        return (f" Each of the {len(requesting)} threads that made a request had ended before the next "
-                "one was started.", SEQUENTIAL_HINT)
+        return FewerInFlight(msg("fetch.why.one_at_a_time", threads=requesting), msg("fetch.hint.sequential"))
     by_caller = fetch.requests_by_the_caller()
     if by_caller:
-        return (f" {by_caller} of the requests were made by the calling thread itself, each waiting for "
-                "the previous one.", CHECK_HINT)
-    if len(requesting) < count:
-        return (f" Only {len(requesting)} threads made requests, so at most {len(requesting)} requests "
-                "could be in flight at once.",
-                "With max_workers=None start one thread per URL; with max_workers=k, k requests must be "
-                "able to run at once.")
-    return (f" {len(requesting)} threads made the requests, but they waited for each other: something they "
-            "share (a lock, a semaphore, a queue) let fewer through at a time.",
-            "Limit the requests only as max_workers asks: a threading.Semaphore(max_workers) shared by "
-            "the threads, and nothing that makes them wait when max_workers is None.")
+        return FewerInFlight(msg("fetch.why.by_caller", requests=by_caller), CHECK_HINT)
+    if requesting < count:
+        return FewerInFlight(msg("fetch.why.too_few_threads", threads=requesting), msg("fetch.hint.thread_per_url"))
+    return FewerInFlight(msg("fetch.why.waited", threads=requesting), msg("fetch.hint.semaphore"))
 
 
 class BodiesProblem(NamedTuple):
     """Why a result is not the expected list of bodies; `order_only` when only the order is wrong."""
 
-    text: str
+    message: Message
     order_only: bool = False
+
+    def hint(self) -> object:
+        """The check's own hint is about the order of the bodies: only a wrong order gets it."""
+        return CHECK_HINT if self.order_only else None
 
 
 def _bodies_problem(got, urls: list[str], paths: list[str], *, ordered: bool) -> BodiesProblem | None:
     """Why `got` is not the list of bodies of `urls` (in order, when `ordered`), or None."""
     expected = [body_for(path) for path in paths]
     if not isinstance(got, list):
-        return BodiesProblem(f"returned {type(got).__name__} {shown(got)}, not a list of bodies.")
+        return BodiesProblem(msg("fetch.bodies.not_a_list", kind=type(got).__name__, got=shown(got)))
     if len(got) != len(expected):
-        return BodiesProblem(f"returned {len(got)} bodies for {len(urls)} URLs.")
+        return BodiesProblem(msg("fetch.bodies.wrong_count", bodies=len(got), urls=len(urls)))
     if any(body is None for body in got):
         missing = [i for i, body in enumerate(got) if body is None]
-        return BodiesProblem(f"returned None at positions {shown(missing)}.")
+        return BodiesProblem(msg("fetch.bodies.none", positions=shown(missing)))
     if any(isinstance(body, str) for body in got):
-        return BodiesProblem("returned str bodies: keep the bytes that read() gives, without decoding them.")
+        return BodiesProblem(msg("fetch.bodies.str"))
     if not all(isinstance(body, bytes) for body in got):
         odd = next(body for body in got if not isinstance(body, bytes))
-        return BodiesProblem(f"returned a {type(odd).__name__} ({shown(odd)}) among the bodies, not bytes.")
+        return BodiesProblem(msg("fetch.bodies.not_bytes", kind=type(odd).__name__, got=shown(odd)))
     if got == expected:
         return None
     if sorted(got) == sorted(expected):
         if not ordered:
             return None
         order = [expected.index(body) for body in got]
-        return BodiesProblem(f"returned the right bodies in another order: the bodies of urls{order}. That "
-                             "is the order in which the server answered, not the order of the URLs.", True)
+        return BodiesProblem(msg("fetch.bodies.other_order", order=str(order)), True)
     wrong = [i for i, (a, b) in enumerate(zip(got, expected)) if a != b]
-    return BodiesProblem(f"returned wrong bodies at positions {shown(wrong)}, e.g. {shown(got[wrong[0]])}.")
+    return BodiesProblem(msg("fetch.bodies.wrong", positions=shown(wrong), example=shown(got[wrong[0]])))
 
 
 def test_read_url_returns_the_exact_body(target, serve, thresholds):
@@ -236,10 +215,9 @@ def test_read_url_returns_the_exact_body(target, serve, thresholds):
             got = target(server.url(path), **kwargs)
             call = f"read_url({server.url(path)!r}{', timeout=5.0' if kwargs else ''})"
             if isinstance(got, str):
-                fail(f"{call} returned a str: the body was decoded.",
-                     "the raw bytes of the body, as response.read() returns them", CHECK_HINT)
-            check(isinstance(got, bytes) and got == body_for(path), f"{call} returned {shown(got)}.",
-                  f"{body_for(path)!r}", CHECK_HINT)
+                fail("fetch.read_url.decoded", call=call, hint=CHECK_HINT)
+            check(isinstance(got, bytes) and got == body_for(path), "fetch.read_url.wrong", call=call,
+                  got=shown(got), expected=repr(body_for(path)), hint=CHECK_HINT)
 
 
 def test_read_url_gives_up_after_its_timeout(target, serve, thresholds):
@@ -264,15 +242,11 @@ def test_read_url_gives_up_after_its_timeout(target, serve, thresholds):
     if not returned.wait(allowed):
         server.close()  # ends the stalled request, which releases the helper thread
         helper.join(allowed)
-        fail(f"read_url(url, timeout={timeout:g}) was still waiting after {allowed:g} s for a server "
-             f"that never answers (it stalls for {stall:g} s): read_url ignored its timeout.",
-             f"a timeout error after about {timeout:g} s", CHECK_HINT)
+        fail("fetch.read_url.ignored_timeout", timeout=timeout, allowed=allowed, stall=stall, hint=CHECK_HINT)
     helper.join()
     error = outcome.get("error")
     if error is None:
-        fail(f"read_url(url, timeout={timeout:g}) returned {shown(outcome.get('result'))} for a server "
-             "that never answered: the timeout error was caught.",
-             "a timeout error, raised out of read_url (do not catch it there)")
+        fail("fetch.read_url.caught_timeout", timeout=timeout, got=shown(outcome.get("result")))
     timed_out = isinstance(error, TimeoutError) or (
         isinstance(error, urllib.error.URLError) and isinstance(error.reason, TimeoutError))
     if not timed_out:
@@ -284,18 +258,14 @@ def test_fetch_sequential_returns_bodies_in_order_one_request_at_a_time(target, 
     server = serve(latencies=dict(zip(paths, thresholds["latencies"])))
     urls = [server.url(path) for path in paths]
     got = target(urls)
-    call = f"fetch_sequential(<{len(urls)} URLs>)"
+    call = msg("fetch.call_sequential", n=len(urls))
     problem = _bodies_problem(got, urls, paths, ordered=True)
     if problem:
-        fail(f"{call} {problem.text}", "the bodies of the URLs, in the order of the URLs",
-             CHECK_HINT if problem.order_only else "")
+        fail("fetch.sequential.bodies", call=call, problem=problem.message, hint=problem.hint())
     peak = server.peak_in_flight()
-    check(peak == 1, f"{call}: the server had {_in_flight(peak, 1)}.",
-          "one request at a time: the next one sent after the previous body has been read",
-          "fetch_sequential is the baseline that fetch_concurrent is compared with: no threads here.")
+    check(peak == 1, "fetch.sequential.concurrent", call=call, in_flight=_in_flight(peak, 1))
     empty = target([])
-    check(isinstance(empty, list) and empty == [], f"fetch_sequential([]) returned {shown(empty)}.", "[]",
-          CHECK_HINT)
+    check(isinstance(empty, list) and empty == [], "fetch.sequential.empty", got=shown(empty), hint=CHECK_HINT)
 
 
 def test_fetch_concurrent_returns_bodies_in_input_order(target, serve, thresholds):
@@ -304,17 +274,16 @@ def test_fetch_concurrent_returns_bodies_in_input_order(target, serve, threshold
     urls = [server.url(path) for path in paths]
     problem = _bodies_problem(_fetch(target, urls).result, urls, paths, ordered=True)
     if problem:
-        fail(f"fetch_concurrent(<{len(urls)} URLs, the first answered last>) {problem.text}",
-             "the bodies in the order of the URLs, whichever request finishes first",
-             CHECK_HINT if problem.order_only else "")
+        fail("fetch.ordered_bodies", call=msg("fetch.call_first_last", n=len(urls)), problem=problem.message,
+             hint=problem.hint())
 
 
-def _check_bodies(fetch: Fetch, call: str, urls: list[str], paths: list[str]) -> None:
+def _check_bodies(fetch: Fetch, call: Message, urls: list[str], paths: list[str]) -> None:
     """Fail unless the call returned the bodies of `urls`, in any order (other checks judge it)."""
     __tracebackhide__ = True
     problem = _bodies_problem(fetch.result, urls, paths, ordered=False)
     if problem:
-        fail(f"{call} {problem.text}", "the bodies of the URLs")
+        fail("fetch.bodies", call=call, problem=problem.message)
 
 
 def test_fetch_concurrent_has_every_request_in_flight_at_once(target, serve, thresholds):
@@ -329,10 +298,9 @@ def test_fetch_concurrent_has_every_request_in_flight_at_once(target, serve, thr
         count = n if workers is None else workers
         peak = server.peak_in_flight()
         if peak < count:
-            why, hint = _why_fewer_in_flight(fetch, count)
-            fail(f"{call}: the server saw {_in_flight(peak, count)}.{why}",
-                 f"all {n} requests in flight at the same time (one thread per URL when max_workers is None)"
-                 if workers is None else f"{workers} requests in flight at the same time", hint)
+            fewer = _why_fewer_in_flight(fetch, count)
+            fail("fetch.all_in_flight" if workers is None else "fetch.workers_in_flight", call=call,
+                 in_flight=_in_flight(peak, count), why=fewer.why, n=n, workers=workers, hint=fewer.hint)
 
 
 def test_fetch_concurrent_is_at_least_4_times_faster_than_one_at_a_time(target, serve, thresholds, request):
@@ -358,11 +326,10 @@ def test_fetch_concurrent_is_at_least_4_times_faster_than_one_at_a_time(target, 
         peak = server.peak_in_flight()
         if peak <= 1:
             break
-    why, hint = _why_fewer_in_flight(fetch, n) if peak < n else ("", CHECK_HINT)
-    fail(f"{call} took {fetch.elapsed:.2f} s, while the server needed {one_at_a_time:.2f} s to answer "
-         f"them one after another: only {one_at_a_time / fetch.elapsed:.1f} times faster "
-         f"({_in_flight(peak, n)}).{why}",
-         f"at least {factor} times faster than one request at a time", hint)
+    fewer = _why_fewer_in_flight(fetch, n) if peak < n else FewerInFlight("", CHECK_HINT)
+    fail("fetch.too_slow", call=call, elapsed=fetch.elapsed, one_at_a_time=one_at_a_time,
+         speedup=one_at_a_time / fetch.elapsed, in_flight=_in_flight(peak, n), why=fewer.why, factor=factor,
+         hint=fewer.hint)
 
 
 def test_fetch_concurrent_never_exceeds_max_workers(target, serve, thresholds):
@@ -377,17 +344,14 @@ def test_fetch_concurrent_never_exceeds_max_workers(target, serve, thresholds):
             _require_requests_from_threads(fetch, call)
         _check_bodies(fetch, call, urls, paths)
         peak = server.peak_in_flight()
-        check(peak <= workers,
-              f"{call}: the server saw {peak} requests in flight at once, more than max_workers.",
-              f"at most {workers} request{'s' if workers > 1 else ''} in flight at any moment", CHECK_HINT)
+        check(peak <= workers, "fetch.exceeds_max_workers", call=call, peak=peak, workers=workers, hint=CHECK_HINT)
 
 
 def test_fetch_concurrent_of_an_empty_list_is_empty(target):
     for kwargs in ({}, {"max_workers": 2}):
         got = _fetch(target, [], **kwargs).result
         given = "".join(f", {key}={value!r}" for key, value in kwargs.items())
-        check(isinstance(got, list) and got == [], f"fetch_concurrent([]{given}) returned {shown(got)}.",
-              "[]", CHECK_HINT)
+        check(isinstance(got, list) and got == [], "fetch.empty", given=given, got=shown(got), hint=CHECK_HINT)
 
 
 def _failing_batches(server: LatencyServer, refused: str):
@@ -409,14 +373,15 @@ def _error_server(serve, thresholds) -> LatencyServer:
                  not_found={"/missing/1", "/missing/2", "/missing/5"})
 
 
-def _describe_error(error: BaseException, urls: list[str]) -> str:
+def _describe_error(error: BaseException, urls: list[str]) -> Message | str:
+    """The error as the feedback names it: which URL's it is, when the error tells."""
     if isinstance(error, urllib.error.HTTPError):
         where = f"urls[{urls.index(error.url)}]" if error.url in urls else shown(error.url)
-        return f"HTTPError {shown(error.code)} of {where}"
+        return msg("fetch.error.http", code=shown(error.code), where=where)
     if isinstance(error, urllib.error.URLError):
         if isinstance(error.reason, ConnectionRefusedError):
             refused = [i for i, url in enumerate(urls) if url.endswith("/refused")]
-            return f"URLError (connection refused) of urls[{refused[0]}]"
+            return msg("fetch.error.refused", index=refused[0])
         return f"URLError ({shown(error.reason)})"
     return describe_exception(error)
 
@@ -442,33 +407,29 @@ def test_fetch_concurrent_raises_the_first_failing_urls_error_in_input_order(
     for urls, first in _failing_batches(server, refused_url):
         server.reset()
         failing = [i for i, u in enumerate(urls) if "/missing/" in u or u == refused_url]
-        call = _call(len(urls), what=f"URLs, urls{failing} failing")
-        expected = (f"the URLError (connection refused) of urls[{first}]" if urls[first] == refused_url
-                    else f"the HTTPError 404 of urls[{first}]")
-        expected += ": the first failing URL in input order, whichever failure happens first"
+        call = msg("fetch.call_failing", n=len(urls), failing=str(failing))
+        expected = msg("fetch.first_error.refused" if urls[first] == refused_url else "fetch.first_error.not_found",
+                       first=first)
         try:
             got = _fetch(target, urls).result
         except OSError as error:  # URLError, HTTPError and timeouts; other errors are the student's
             try:
-                check(_is_error_of(error, urls, first),
-                      f"{call} raised the {_describe_error(error, urls)}.", expected, CHECK_HINT)
+                check(_is_error_of(error, urls, first), "fetch.wrong_error", call=call,
+                      error=_describe_error(error, urls), expected=expected, hint=CHECK_HINT)
             finally:
                 _close(error)
             continue
         nones = [i for i, body in enumerate(got) if body is None] if isinstance(got, list) else []
-        fail(f"{call} returned instead of raising"
-             + (f": the failed URLs became None at positions {nones}, so the caller cannot tell "
-                "what went wrong." if nones else f" {shown(got)}."),
-             expected,
-             "Catch the error inside the thread only to hand it to the caller: keep it, and raise it "
-             "after joining the threads.")
+        if nones:
+            fail("fetch.errors_became_none", call=call, nones=str(nones), expected=expected)
+        fail("fetch.returned_instead_of_raising", call=call, got=shown(got), expected=expected)
 
 
 def test_fetch_concurrent_raises_only_after_every_request_has_finished(
         target, serve, refused_url, thresholds):
     server = _error_server(serve, thresholds)
     urls, _ = _failing_batches(server, refused_url)[0]
-    call = _call(len(urls), what="URLs, some failing")
+    call = msg("fetch.call_some_failing", n=len(urls))
     on_server = {u.removeprefix(server.url("")): i for i, u in enumerate(urls) if u != refused_url}
     error = None
     with _watching() as fetch:
@@ -484,23 +445,25 @@ def test_fetch_concurrent_raises_only_after_every_request_has_finished(
     for record in running:  # let them finish, to tell requests still in flight from those never sent
         record.thread.join(5.0)
     _require_requests_from_threads(fetch, call)
-    how = "raised" if error is not None else "returned"
+    how = msg("fetch.how.raised" if error is not None else "fetch.how.returned")
     unanswered = {path: i for path, i in on_server.items() if path not in answered}
     if unanswered:
         later = {record.path for record in server.requests}
         in_flight = sorted(i for path, i in unanswered.items() if path in later)
         never = sorted(i for path, i in unanswered.items() if path not in later)
-        fail(f"{call} {how} while "
-             + " and ".join(filter(None, [
-                 f"the requests of urls{in_flight} were still in flight" if in_flight else "",
-                 f"the requests of urls{never} had not been sent (and never were)" if never else ""]))
-             + ".",
-             "every request made and finished before the error is raised: a failure does not cut "
-             "the other requests short", CHECK_HINT)
-    check(not running and not not_joined,
-          f"{call} {how} while {len(not_joined)} of its {len(own.started)} threads had not been joined"
-          + (f" ({len(running)} still running)." if running else "."),
-          "every thread joined before the error is raised", CHECK_HINT)
+        fail("fetch.cut_short", call=call, how=how, pending=_pending(in_flight, never), hint=CHECK_HINT)
+    check(not running and not not_joined, "fetch.raised_before_join", call=call, how=how,
+          not_joined=len(not_joined), started=len(own.started),
+          running=msg("fetch.still_running_aside", running=len(running)) if running else "", hint=CHECK_HINT)
+
+
+def _pending(in_flight: list[int], never: list[int]) -> Message:
+    """Which requests were still in flight and which were never sent (at least one of them)."""
+    still = msg("fetch.pending.in_flight", indexes=str(in_flight))
+    unsent = msg("fetch.pending.never_sent", indexes=str(never))
+    if in_flight and never:
+        return msg("fetch.pending.both", in_flight=still, never_sent=unsent)
+    return still if in_flight else unsent
 
 
 def test_fetch_concurrent_joins_every_thread_it_starts(target, serve, thresholds):
@@ -512,10 +475,9 @@ def test_fetch_concurrent_joins_every_thread_it_starts(target, serve, thresholds
     _require_requests_from_threads(fetch, call)
     own = fetch.own
     not_joined, running = own.not_joined(), own.alive_at_return
-    check(not not_joined and not running,
-          f"{call} returned without joining {len(not_joined)} of its {len(own.started)} threads"
-          + (f"; {len(running)} were still running." if running else "."),
-          "join() called on every started thread before returning", CHECK_HINT)
+    check(not not_joined and not running, "fetch.not_joined", call=call, not_joined=len(not_joined),
+          started=len(own.started), running=msg("fetch.still_running", running=len(running)) if running else "",
+          hint=CHECK_HINT)
 
 
 def test_fetch_concurrent_rejects_max_workers_below_one(target, serve):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from grader.feedback import shown
-from grader.messages import Message, msg, render
+from grader.messages import Message, msg
 
 _ORIGINAL_START = threading.Thread.start
 _ORIGINAL_JOIN = threading.Thread.join
@@ -70,12 +70,6 @@ def target_mistake(log: ThreadLog) -> Message | None:
     example = bad[0].target
     given = "None" if example is None else f"{type(example).__name__} ({shown(example)})"
     return msg("threads.target_called", bad=len(bad), started=len(log.started), given=given)
-
-
-def target_mistake_feedback(log: ThreadLog) -> str:
-    """`target_mistake` as English text, or '' (for feedback not yet made of message keys)."""
-    mistake = target_mistake(log)
-    return render(mistake) if mistake else ""
 
 
 @contextmanager
