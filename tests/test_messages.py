@@ -25,7 +25,7 @@ GRADER = ROOT / "grader"
 EMITTERS = {"fail": 0, "check": 1, "fail_without_concurrency": 0, "not_measurable": 0, "info": 1, "msg": 0}
 HINTED = {"fail", "check"}
 # Modules whose feedback is still English text (imported as `english_fail as fail`, ...).
-UNTRANSLATED = {"grader/checks/exercise2.py", "grader/checks/exercise3.py", "grader/checks/exercise5.py"}
+UNTRANSLATED = {"grader/checks/exercise2.py", "grader/checks/exercise3.py"}
 # Templates that read the same in every language: they hold only values, code or punctuation.
 SAME_IN_EVERY_LANGUAGE = {"feedback.labelled", "untranslated", "untranslated.hint", "where.called", "where.code",
                           "verdict.assertion", "verdict.dependency_missing", "answer.why_not", "import.code",
