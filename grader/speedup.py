@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.feedback import english_fail as fail, english_not_measurable as not_measurable
+from grader.feedback import fail, not_measurable
+from grader.messages import Message, msg
 from grader.probes.speedup import SpeedupMeasurement
 
 PASS, FAIL = "pass", "fail"
@@ -87,34 +88,27 @@ class SpeedupRule:
         return FAIL if self.quiet_rounds(m) >= self.min_quiet_rounds else LOADED
 
 
-def describe(m: SpeedupMeasurement, rule: SpeedupRule, call: str) -> str:
+def describe(m: SpeedupMeasurement, rule: SpeedupRule, call: str) -> Message:
     """The measured numbers, for the student; `call` names the timed call ("multiprocess(2, ...)")."""
     if not m.rounds:
-        return f"this process may use {m.cores} core(s), so no two processes run at the same time"
-    return (f"serial best of {len(m.rounds)}: {m.serial:.2f} s; {call} best: "
-            f"{min(r.parallel for r in m.rounds):.2f} s; speedup {m.speedup:.2f}x; the pool workers' CPU "
-            f"time over its wall time (best round): {m.cpu_parallelism:.2f} cores; the grader's own pool of 2 "
-            f"did the same work in {min(r.yardstick for r in m.rounds):.2f} s, a speedup of "
-            f"{m.available:.2f}x: what this machine allowed; other processes left it two cores during "
-            f"{rule.quiet_rounds(m)} of the {len(m.rounds)} calls")
+        return msg("processes.speed.one_core", cores=m.cores)
+    return msg("processes.speed.numbers", rounds=len(m.rounds), serial=m.serial, call=call,
+               parallel=min(r.parallel for r in m.rounds), speedup=m.speedup, cpu=m.cpu_parallelism,
+               yardstick=min(r.yardstick for r in m.rounds), available=m.available, quiet=rule.quiet_rounds(m))
 
 
-def judge(m: SpeedupMeasurement, rule: SpeedupRule, call: str, hint: str) -> str:
-    """The rule's verdict on `m` told to the student: the note of a pass is returned; a failure (with
-    `hint`) or "not measurable" is raised. The pass mark is computed before any verdict uses it."""
+def judge(m: SpeedupMeasurement, rule: SpeedupRule, call: str, hint: object) -> Message:
+    """The rule's verdict on `m` told to the student: the measured numbers of a pass are returned; a
+    failure (with `hint`, as `fail` takes it: a message, CHECK_HINT or None) or "not measurable" is
+    raised. The pass mark is computed before any verdict uses it."""
     __tracebackhide__ = True
     result, need, numbers = rule.verdict(m), rule.pass_mark(m.available), describe(m, rule, call)
     if result == PASS:
-        return f"Measured: {numbers}."
+        return numbers
     if result == FAIL:
-        fail(f"{call} did not compute in parallel. {numbers}.",
-             f"a speedup of at least {need.speedup:.2f}x with the workers keeping at least {need.cpu:.2f} "
-             "cores busy", hint)
+        fail("processes.speed.serial", call=call, numbers=numbers, speedup=need.speedup, cpu=need.cpu, hint=hint)
     if result == BUSY:
-        not_measurable(f"the machine was too busy: {numbers}; telling parallel from serial needs a "
-                       f"yardstick speedup of at least {rule.min_available:g}x.")
+        not_measurable("processes.speed.busy", numbers=numbers, min_available=rule.min_available)
     if result == LOADED:
-        not_measurable(f"{call} looked serial, but other processes were busy during its calls: {numbers}; "
-                       f"a failure needs {rule.min_quiet_rounds} calls on a quiet machine.")
-    not_measurable(f"the numbers fall between a clear pass and a clear failure. {numbers}; a pass needs "
-                   f"{need.speedup:.2f}x and {need.cpu:.2f} cores.")
+        not_measurable("processes.speed.loaded", call=call, numbers=numbers, quiet_rounds=rule.min_quiet_rounds)
+    not_measurable("processes.speed.undecided", numbers=numbers, speedup=need.speedup, cpu=need.cpu)

@@ -9,7 +9,8 @@ import pytest
 
 from grader.feedback import Feedback
 from grader.probes.mpcall import NeverStartedFeedback, call_watched
-from grader.probes.mprocs import process_target_feedback, watch_processes
+from grader.messages import render
+from grader.probes.mprocs import process_target_mistake, watch_processes
 from grader.probes.pools import finish_pools, watch_pools
 
 FORK = multiprocessing.get_context("fork")
@@ -64,7 +65,7 @@ def test_process_given_no_target_is_reported():
         process = FORK.Process(target=None)
         process.start()
         process.join()
-    assert "Process(target=worker())" in process_target_feedback(log)
+    assert "Process(target=worker())" in render(process_target_mistake(log))
 
 
 def test_only_the_parents_own_puts_are_recorded():
@@ -172,7 +173,7 @@ def test_a_call_waiting_on_processes_it_never_started_is_stopped_and_told_so():
     with pytest.raises(NeverStartedFeedback) as stopped:
         call_watched(_Request(), __file__, "wait_on_unstarted()", _wait_on_unstarted)
     assert stopped.value.none_started
-    assert "1 of the 1 processes it created were never started" in str(stopped.value)
+    assert "1 of the 1 process it created was never started" in str(stopped.value)
 
 
 def test_a_join_before_drain_deadlock_is_stopped_and_told_so():

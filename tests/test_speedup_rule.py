@@ -10,12 +10,14 @@ import pytest
 
 from grader.catalog import CHECKS_DIR, load_exercise
 from grader.feedback import Feedback, NotMeasurable
+from grader.messages import msg, render
 from grader.probes import speedup as probe
 from grader.probes.pools import watch_pools
 from grader.probes.speedup import Round, SpeedupMeasurement, measure
 from grader.speedup import BUSY, FAIL, LOADED, OPEN, PASS, UNDECIDED, SpeedupRule, judge
 
 SPEEDUP_CHECK = "test_multiprocess_is_faster_than_serial"
+HINT = msg("processes.hint.read_child_errors")
 QUIET, BURST = 0.05, 1.5
 
 
@@ -113,7 +115,7 @@ def test_a_burst_during_the_call_alone_is_never_a_failure(rule):
     assert rule.says_serial(m) and m.available >= rule.min_available  # what failed it before
     assert rule.verdict(m) == LOADED
     with pytest.raises(NotMeasurable, match="other processes were busy"):
-        judge(m, rule, "multiprocess(2, ...)", "")
+        judge(m, rule, "multiprocess(2, ...)", None)
 
 
 def test_one_quiet_round_is_not_enough_for_a_failure(rule, thresholds):
@@ -147,16 +149,18 @@ def test_one_round_showing_parallel_work_prevents_a_failure(rule):
 def test_a_failure_reports_the_pass_mark_and_the_hint(rule):
     m = measured((0.9, 0.9, 2.0), (0.95, 0.9, 2.0))
     with pytest.raises(Feedback) as failure:
-        judge(m, rule, "multiprocess(2, ...)", "the hint")
+        judge(m, rule, "multiprocess(2, ...)", HINT)
     mark = rule.pass_mark(m.available)
-    assert failure.value.expected.startswith(f"a speedup of at least {mark.speedup:.2f}x")
-    assert f"{mark.cpu:.2f} cores" in failure.value.expected
-    assert "multiprocess(2, ...) did not compute in parallel" in failure.value.seen
-    assert failure.value.hint == "the hint"
+    seen, expected = render(failure.value.message).splitlines()
+    assert seen.startswith("multiprocess(2, ...) did not compute in parallel. serial best of 2: 1.00 s;")
+    assert expected.startswith(f"Expected: a speedup of at least {mark.speedup:.2f}x")
+    assert f"{mark.cpu:.2f} cores" in expected
+    assert failure.value.hint == HINT
+    assert render(failure.value.message, "ru").startswith("multiprocess(2, ...) не вычисляла параллельно.")
 
 
 def test_a_pass_returns_the_numbers(rule):
-    assert judge(measured((1.6, 1.7, 1.65)), rule, "multiprocess(2, ...)", "").startswith("Measured: serial")
+    assert render(judge(measured((1.6, 1.7, 1.65)), rule, "multiprocess(2, ...)", None)).startswith("serial best of 1")
 
 
 @pytest.mark.parametrize("m, words", [
@@ -167,7 +171,7 @@ def test_a_pass_returns_the_numbers(rule):
 ])
 def test_an_open_verdict_is_not_measurable_and_says_why(rule, m, words):
     with pytest.raises(NotMeasurable, match=words):
-        judge(m, rule, "multiprocess(2, ...)", "")
+        judge(m, rule, "multiprocess(2, ...)", None)
 
 
 class FakeRounds:

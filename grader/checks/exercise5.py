@@ -18,9 +18,8 @@ from multiprocessing import pool as mp_pool
 import numpy as np
 import pytest
 
-from grader.feedback import CHECK_HINT, shown
-from grader.feedback import english_check as check, english_fail as fail, english_info as info
-from grader.feedback import english_fail_without_concurrency as fail_without_concurrency
+from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, info, shown
+from grader.messages import Message, msg
 from grader.probes.cpu import pool_seconds
 from grader.probes.pools import COMPUTE_METHODS, PoolRecord
 from grader.probes.speedup import measure, time_round
@@ -32,14 +31,12 @@ _perf = time.perf_counter
 _sleep = time.sleep
 
 CUBE_INPUT = [3, -2, 0, 7, 5, 1, 10]
+UNKNOWN_METHOD_CALL = "cubes([1, 2], 1, 'starmap_chunks')"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NUMBERS = (int, float, np.integer, np.floating)
-THREADS_NOT_PROCESSES = (
-    "multiprocessing.pool.ThreadPool (or multiprocessing.dummy.Pool) runs its workers as threads of "
-    "this process: the GIL lets only one of them run Python code at a time, so nothing runs in "
-    "parallel. Use multiprocessing.Pool: threads, not processes, is the mistake.")
-CUBES_WORK = "the cubes computed by a multiprocessing.Pool of worker processes"
-MULTIPROCESS_WORK = "the widths computed by a multiprocessing.Pool of worker processes, one apply_async per width"
+THREADS_NOT_PROCESSES = msg("kde.hint.threads_not_processes")
+CUBES_WORK = msg("kde.cubes_work")
+MULTIPROCESS_WORK = msg("kde.multiprocess_work")
 
 
 def _parzen(samples, point, h):
@@ -81,7 +78,7 @@ def _expected_elements_only(got, expected: list) -> bool:
     return isinstance(got, (list, tuple)) and all(any(_same(g, e) for e in expected) for g in got)
 
 
-def _pool_work(call, expected: str) -> list[PoolRecord]:
+def _pool_work(call, expected: Message) -> list[PoolRecord]:
     """The process pools that computed for the call; a failure for no concurrent work when there is
     none, because how a pool is used means nothing before one does the work."""
     __tracebackhide__ = True
@@ -89,24 +86,21 @@ def _pool_work(call, expected: str) -> list[PoolRecord]:
     if working:
         return working
     if any(p.uses_threads for p in call.pools.pools):
-        fail_without_concurrency(f"{call.description} computed in a ThreadPool. {THREADS_NOT_PROCESSES}", expected)
+        fail_without_concurrency("kde.thread_pool", call=call.description, why=THREADS_NOT_PROCESSES,
+                                 expected=expected)
     if call.pools.process_pools():
-        fail_without_concurrency(f"{call.description} opened a multiprocessing.Pool but called none of its "
-                                 "methods that compute: the pool did none of the work.", expected)
-    fail_without_concurrency(f"{call.description} opened no multiprocessing.Pool: it did all the work in "
-                             "the calling process.", expected)
+        fail_without_concurrency("kde.pool_idle", call=call.description, expected=expected)
+    fail_without_concurrency("kde.no_pool", call=call.description, expected=expected)
 
 
-def _only_process_pool(call, expected: str) -> PoolRecord:
+def _only_process_pool(call, expected: Message) -> PoolRecord:
     """The one process pool the call computed in, or a failure saying what it did instead."""
     __tracebackhide__ = True
     _pool_work(call, expected)
     pools = call.pools.pools
-    check(not any(p.uses_threads for p in pools), f"{call.description} computed in a ThreadPool as well.",
-          "a multiprocessing.Pool of worker processes", THREADS_NOT_PROCESSES)
-    check(len(pools) == 1, f"{call.description} opened {len(pools)} multiprocessing pools.",
-          "exactly one multiprocessing.Pool, used for every element",
-          "Open one pool (`with multiprocessing.Pool(processes) as pool:`) and use it for all the work.")
+    check(not any(p.uses_threads for p in pools), "kde.thread_pool_too", call=call.description,
+          hint=THREADS_NOT_PROCESSES)
+    check(len(pools) == 1, "kde.several_pools", call=call.description, pools=len(pools))
     return pools[0]
 
 
@@ -114,21 +108,14 @@ def _left_running(call) -> bool:
     return any(not record.joined for record in call.pools.pools)
 
 
-def _check_pool_finished(call, expected: str) -> None:
+def _check_pool_finished(call, expected: Message) -> None:
     __tracebackhide__ = True
     _pool_work(call, expected)
     for record in call.pools.pools:
-        check(record.closed,
-              f"{call.description} returned with its pool still open: close() and terminate() were never "
-              "called, so its worker processes kept running.",
-              "the pool closed and joined before returning", CHECK_HINT)
-        check(record.joined,
-              f"{call.description} closed its pool but never joined it: the workers may still be exiting "
-              "when the function returns.", "pool.join() after pool.close()", CHECK_HINT)
+        check(record.closed, "kde.pool_not_closed", call=call.description, hint=CHECK_HINT)
+        check(record.joined, "kde.pool_not_joined", call=call.description, hint=CHECK_HINT)
     left = call.leftover_lines
-    check(not left, f"When {call.description} returned, these child processes were still there: "
-          f"{'; '.join(left[:4])}.", "no child process left running or unjoined",
-          "Every process the function starts must have ended, and been joined, when it returns.")
+    check(not left, "kde.children_left", call=call.description, processes="; ".join(left[:4]))
 
 
 def _returned_results(call, expected: list, start_method: str) -> None:
@@ -138,14 +125,11 @@ def _returned_results(call, expected: list, start_method: str) -> None:
     got = call.result
     if _same_list(got, expected):
         return
-    seen = f"{call.description} returned {shown(got)} under the `{start_method}` start method."
-    want = f"exactly serial's {len(expected)} (width, density) pairs, sorted by width"
     if _left_running(call) and not (isinstance(got, (list, tuple)) and len(got) == len(expected)):
-        fail(f"{seen} It returned while its pool was still running (never closed and joined), before "
-             "the workers had computed every width.", want,
-             "Collect every result before returning: .get() on each AsyncResult, or pool.close() and "
-             "pool.join() before reading what callbacks collected.")
-    fail(seen, want, CHECK_HINT if _expected_elements_only(got, expected) else "")
+        fail("kde.returned_while_running", call=call.description, got=shown(got), method=start_method,
+             pairs=len(expected))
+    fail("kde.wrong_results", call=call.description, got=shown(got), method=start_method, pairs=len(expected),
+         hint=CHECK_HINT if _expected_elements_only(got, expected) else None)
 
 
 def _get_forgotten(got) -> bool:
@@ -160,8 +144,8 @@ def test_cubes_returns_the_cubes_in_order_with_each_method(target, start_method,
         description = f"cubes({CUBE_INPUT}, processes=2, method={method!r})"
         got = watched(description, target, list(CUBE_INPUT), 2, method).result
         about_order_or_get = _get_forgotten(got) or _expected_elements_only(got, expected)
-        check(_same_list(got, expected), f"{description} returned {shown(got)} under the `{start_method}` "
-              "start method.", f"{expected}, in input order", CHECK_HINT if about_order_or_get else "")
+        check(_same_list(got, expected), "kde.wrong_cubes", call=description, got=shown(got), method=start_method,
+              expected=str(expected), hint=CHECK_HINT if about_order_or_get else None)
 
 
 def test_cubes_uses_the_named_pool_method(target, fork, watched):
@@ -171,10 +155,9 @@ def test_cubes_uses_the_named_pool_method(target, fork, watched):
         record = _only_process_pool(call, CUBES_WORK)
         used = {name: record.count(name) for name in COMPUTE_METHODS if record.count(name)}
         wanted = len(xs) if method in ("apply", "apply_async") else 1
-        check(set(used) == {method} and used[method] == wanted,
-              f"{call.description} called the pool methods {used}.",
-              f"pool.{method} called {'once per element' if wanted > 1 else 'once'} ({wanted}x), and no other "
-              "pool method computing the cubes", CHECK_HINT)
+        check(set(used) == {method} and used[method] == wanted, "kde.wrong_methods", call=call.description,
+              used=str(used), method=method, wanted=wanted,
+              how=msg("kde.once_per_element") if wanted > 1 else msg("kde.once"), hint=CHECK_HINT)
 
 
 def test_cubes_uses_a_pool_of_exactly_processes_workers(target, fork, watched, thresholds):
@@ -182,8 +165,8 @@ def test_cubes_uses_a_pool_of_exactly_processes_workers(target, fork, watched, t
         call = watched(f"cubes([1, 2, 3], processes={processes}, method='map')", target, [1, 2, 3], processes,
                        "map")
         record = _only_process_pool(call, CUBES_WORK)
-        check(record.workers == processes, f"{call.description} opened a pool of {record.workers} worker processes.",
-              f"{processes}: multiprocessing.Pool(processes=processes)", CHECK_HINT)
+        check(record.workers == processes, "kde.pool_size", call=call.description, workers=record.workers,
+              processes=processes, hint=CHECK_HINT)
 
 
 def test_cubes_rejects_an_unknown_method(target):
@@ -194,10 +177,8 @@ def test_cubes_rejects_an_unknown_method(target):
     except NotImplementedError:
         raise
     except Exception as error:  # noqa: BLE001 - any other exception is the student's to fix
-        fail(f"cubes([1, 2], 1, 'starmap_chunks') raised {describe_exception(error)}.",
-             "ValueError naming the unknown method")
-    fail("cubes([1, 2], 1, 'starmap_chunks') returned normally.", "ValueError naming the unknown method",
-         CHECK_HINT)
+        fail("kde.unknown_method_other_error", call=UNKNOWN_METHOD_CALL, error=describe_exception(error))
+    fail("kde.unknown_method_accepted", call=UNKNOWN_METHOD_CALL, hint=CHECK_HINT)
 
 
 def test_cubes_rejects_processes_below_one(target):
@@ -214,37 +195,33 @@ def test_serial_returns_one_estimate_per_width(target, thresholds):
     samples, point, widths = workload(thresholds["samples"], thresholds["widths"])
     got = target(samples, point, widths)
     expected = [_parzen(samples, point, w) for w in widths]
-    check(_same_list(got, expected), f"serial(...) with {len(widths)} widths returned {shown(got)}.",
-          f"{len(widths)} (width, density) pairs, parzen_estimation(samples, x, w) for each width in order",
-          CHECK_HINT if _expected_elements_only(got, expected) else "")
+    check(_same_list(got, expected), "kde.wrong_serial", widths=len(widths), got=shown(got),
+          hint=CHECK_HINT if _expected_elements_only(got, expected) else None)
 
 
 def test_multiprocess_equals_serial_sorted_by_width(target, start_method, watched, thresholds):
     samples, point, widths = workload(thresholds["samples"], thresholds["widths"])
     expected = [_parzen(samples, point, w) for w in widths]
     shuffled = [widths[i] for i in np.random.default_rng(1).permutation(len(widths))]
-    for given, label in ((widths, "sorted"), (shuffled, "shuffled")):
-        call = watched(f"multiprocess(2, samples, x, widths) with {label} widths", target, 2, samples, point,
-                       given)
+    for given, description in ((widths, msg("kde.call.sorted_widths")),
+                               (shuffled, msg("kde.call.shuffled_widths"))):
+        call = watched(description, target, 2, samples, point, given)
         _returned_results(call, expected, start_method)
 
 
 def test_multiprocess_submits_every_width_with_apply_async_before_any_get(target, fork, watched,
                                                                           thresholds):
     samples, point, widths = workload(thresholds["samples"], thresholds["widths"])
-    call = watched(f"multiprocess(2, ...) with {len(widths)} widths", target, 2, samples, point, widths)
+    call = watched(msg("kde.call.n_widths", widths=len(widths)), target, 2, samples, point, widths)
     record = _only_process_pool(call, MULTIPROCESS_WORK)
     others = {name: record.count(name) for name in COMPUTE_METHODS if name != "apply_async" and record.count(name)}
-    check(not others, f"{call.description} used {others}.",
-          f"one pool.apply_async call per width ({len(widths)}), and no other pool method", CHECK_HINT)
-    check(record.submissions == len(widths),
-          f"{call.description} called apply_async {record.submissions} times.", f"{len(widths)}: once per width",
-          CHECK_HINT)
+    check(not others, "kde.other_methods", call=call.description, others=str(others), widths=len(widths),
+          hint=CHECK_HINT)
+    check(record.submissions == len(widths), "kde.submissions", call=call.description,
+          submissions=record.submissions, widths=len(widths), hint=CHECK_HINT)
     early = record.submitted_before_first_await()
-    check(early == len(widths),
-          f"{call.description} waited for a result (.get() or .wait()) after submitting only {early} of "
-          f"{len(widths)} widths: the pool computes one width at a time, no faster than serial.",
-          "every width submitted with apply_async before the first .get()", CHECK_HINT)
+    check(early == len(widths), "kde.waited_early", call=call.description, early=early, widths=len(widths),
+          hint=CHECK_HINT)
 
 
 def test_multiprocess_uses_a_pool_of_exactly_processes_workers(target, fork, watched, thresholds):
@@ -252,9 +229,8 @@ def test_multiprocess_uses_a_pool_of_exactly_processes_workers(target, fork, wat
     for processes in thresholds["process_counts"]:
         call = watched(f"multiprocess({processes}, ...)", target, processes, samples, point, widths)
         record = _only_process_pool(call, MULTIPROCESS_WORK)
-        check(record.workers == processes,
-              f"{call.description} opened a pool of {record.workers} worker processes.",
-              f"{processes}: multiprocessing.Pool(processes=processes)", CHECK_HINT)
+        check(record.workers == processes, "kde.pool_size", call=call.description, workers=record.workers,
+              processes=processes, hint=CHECK_HINT)
 
 
 def test_multiprocess_closes_and_joins_its_pool(target, fork, watched, thresholds):
@@ -284,11 +260,8 @@ def test_multiprocess_is_faster_than_serial(target, submission, fork, watched, t
     small = workload(50, 4)
     call = watched("multiprocess(2, ...)", target, 2, *small)
     _pool_work(call, MULTIPROCESS_WORK)
-    check(not _one_width_at_a_time(call, len(small[2])),
-          f"{call.description} never gave its pool a second width before the first one's result was in: "
-          "the workers computed one width at a time, a serial loop however many there are.",
-          "every width submitted before any result is awaited, so that the workers compute at the same time",
-          CHECK_HINT)
+    check(not _one_width_at_a_time(call, len(small[2])), "kde.one_width_at_a_time", call=call.description,
+          hint=CHECK_HINT)
     # A speedup of a function that does not work is meaningless: it must work before it is timed.
     _returned_results(call, [_parzen(*small[:2], w) for w in small[2]], "fork")
 
@@ -300,7 +273,7 @@ def test_multiprocess_is_faster_than_serial(target, submission, fork, watched, t
         serial_results[:] = [parzen(samples, point, w) for w in widths]
 
     def parallel() -> float:
-        timed = watched(f"multiprocess(2, ...) with {len(widths)} widths", target, 2, samples, point, widths)
+        timed = watched(msg("kde.call.n_widths", widths=len(widths)), target, 2, samples, point, widths)
         _returned_results(timed, serial_results, "fork")
         return timed.wall_seconds
 
@@ -315,7 +288,7 @@ def test_multiprocess_is_faster_than_serial(target, submission, fork, watched, t
             {"what": "serial", "seconds": round(m.serial, 4)},
             {"what": "processes", "count": 2, "seconds": round(min(r.parallel for r in m.rounds), 4)},
             {"what": "yardstick", "count": 2, "seconds": round(min(r.yardstick for r in m.rounds), 4)}])))
-    info(request, judge(m, rule, "multiprocess(2, ...)", CHECK_HINT))
+    info(request, "kde.measured", numbers=judge(m, rule, "multiprocess(2, ...)", CHECK_HINT))
 
 
 class _Timed:
@@ -356,8 +329,8 @@ def test_benchmark_times_serial_and_each_process_count(target, submission, fork,
     reported, measured = _grader_timings(submission, monkeypatch, samples, point, widths, counts,
                                          thresholds["serial_at_least_s"])
     keys = ["serial", *map(str, counts)]
-    check(isinstance(reported, dict) and set(reported) == set(keys),
-          f"benchmark(..., process_counts={counts}) returned {shown(reported)}.", f"a dict with the keys {keys}")
+    check(isinstance(reported, dict) and set(reported) == set(keys), "kde.benchmark_keys", counts=str(counts),
+          got=shown(reported), keys=str(keys))
     serial_padded = "serial" in measured  # timed by the grader's stand-in, which pads the call
     for key in keys:
         if key not in measured:  # not called in this process: time the same call ourselves
@@ -370,16 +343,10 @@ def test_benchmark_times_serial_and_each_process_count(target, submission, fork,
     for key in keys:
         value = reported[key]
         ok = isinstance(value, (int, float)) and measured[key] / factor <= value <= measured[key] * factor
-        padded = " (the grader made the serial call last that long, so that whole seconds count)" \
-            if key == "serial" and serial_padded else ""
-        check(ok, f"benchmark reported {key!r}: {shown(value)} s, but the grader measured that same call at "
-              f"{measured[key]:.3f} s{padded}.",
-              f"wall-clock seconds within a factor {factor:g} of the grader's measurement",
-              "Take time.perf_counter() right before the call and right after it returns (after the "
-              "pool is joined), and subtract. timedelta.microseconds drops whole seconds (use "
-              "total_seconds()), time.process_time() misses the workers' time, and two different clocks "
-              "cannot be subtracted.")
-    info(request, "Measured by the grader: " + ", ".join(f"{k}: {measured[k]:.2f} s" for k in keys))
+        padded = msg("kde.serial_padded") if key == "serial" and serial_padded else ""
+        check(ok, "kde.benchmark_time", timing=repr(key), value=shown(value), measured=measured[key],
+              padded=padded, factor=factor)
+    info(request, "kde.benchmark_measured", timings=", ".join(f"{k}: {measured[k]:.2f}" for k in keys))
 
 
 def test_plot_benchmarks_draws_the_timings(target, tmp_path):
@@ -391,20 +358,15 @@ def test_plot_benchmarks_draws_the_timings(target, tmp_path):
     timings = {"serial": 1.5, "2": 0.9, "4": 0.7}
     path = tmp_path / "benchmarks.png"
     figure = target(dict(timings), str(path))
-    check(isinstance(figure, Figure), f"plot_benchmarks returned {type(figure).__name__}.",
-          "a matplotlib.figure.Figure")
+    check(isinstance(figure, Figure), "kde.plot_not_a_figure", type=type(figure).__name__)
     axes = [a for a in figure.axes if a.patches]
-    check(len(axes) == 1, f"the figure has {len(axes)} axes with bars.", "one bar chart")
+    check(len(axes) == 1, "kde.plot_axes", axes=len(axes))
     bars = axes[0].patches
     heights = [b.get_height() for b in bars]
     widths = [b.get_width() for b in bars]
     expected = list(timings.values())
     check(np.allclose(heights, expected) or np.allclose(widths, expected) if len(bars) == 3 else False,
-          f"the bars have heights {[round(h, 3) for h in heights]}.",
-          f"one bar per timing, in the dict's order: {expected}", CHECK_HINT)
-    check(bool(axes[0].get_xlabel().strip()) and bool(axes[0].get_ylabel().strip()),
-          f"the axes are labelled x: {axes[0].get_xlabel()!r}, y: {axes[0].get_ylabel()!r}.",
-          "both axes labelled (what each bar is; wall time in seconds)", CHECK_HINT)
-    check(path.exists() and path.read_bytes()[:8] == PNG_SIGNATURE,
-          "plot_benchmarks(benchmarks, path) did not write a PNG file at path.",
-          "the chart saved as PNG at the given path (figure.savefig(path, format='png'))", CHECK_HINT)
+          "kde.plot_bars", heights=str([round(h, 3) for h in heights]), expected=str(expected), hint=CHECK_HINT)
+    check(bool(axes[0].get_xlabel().strip()) and bool(axes[0].get_ylabel().strip()), "kde.plot_labels",
+          x=repr(axes[0].get_xlabel()), y=repr(axes[0].get_ylabel()), hint=CHECK_HINT)
+    check(path.exists() and path.read_bytes()[:8] == PNG_SIGNATURE, "kde.plot_no_png", hint=CHECK_HINT)

@@ -20,9 +20,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from grader.feedback import Feedback
-from grader.feedback import english_fail as fail, english_info as info
-from grader.messages import msg, render
+from grader.feedback import Feedback, fail, info
+from grader.messages import Message, msg
 from grader.probes import processes as proc
 from grader.probes.mprocs import ProcessLog, pipe_capacity, unread_bytes, watch_processes
 from grader.probes.pools import PoolLog, finish_pools, watch_pools
@@ -41,34 +40,16 @@ _DEADLOCK_GRACE_S = 1.5
 _FULL_PIPE_FRACTION = 0.75
 _STOP_SIGNAL = signal.SIGUSR2
 
-SPAWN_EXPLAINED = (
-    "Under the `spawn` start method (the default on macOS and Windows; Python 3.14 makes `forkserver`, "
-    "which behaves the same way here, the default on Linux) a child does not get a copy of the parent: "
-    "it starts a fresh interpreter, imports your module by name and receives its target and arguments "
-    "pickled. So the target must be a module-level function (no lambda, no nested function), your "
-    "module must do no work at import time, and globals the parent set while running are not there "
-    "in the child: pass everything the child needs as arguments.")
-
-_QUEUE_PITFALL = (
-    "A child that has put data on a multiprocessing.Queue cannot exit until that data has been read from "
-    "the queue's pipe, so joining it before taking its results off the queue deadlocks once the data "
-    "outgrows the pipe's buffer (the multiprocessing docs' programming guideline \"Joining processes "
-    "that use queues\"). Take the results off the queue first, then join.")
-
-JOIN_BEFORE_DRAIN = ("The main thread was waiting in Process.join() for a child that never finished. "
-                     + _QUEUE_PITFALL)
-
-NEVER_STARTED = (
-    "A Process object does nothing until its start() is called: creating it runs nothing, so the "
-    "results the parent waits for never come. Call start() on every process you create, take their "
-    "results, then join them.")
+SPAWN_EXPLAINED = msg("processes.hint.spawn")
+QUEUE_PITFALL = msg("processes.hint.queue_pitfall")
+NEVER_STARTED = msg("processes.hint.never_started")
 
 
 @dataclass
 class WatchedCall:
     """What one watched call returned and did."""
 
-    description: str
+    description: str | Message
     before: set[int] = field(default_factory=set)
     result: object = None
     wall_seconds: float = 0.0
@@ -106,9 +87,9 @@ class NeverStartedFeedback(Feedback):
     """The failure of a call that waited for processes it created but never started. `none_started`
     says whether the call started no process at all (it did no concurrent work)."""
 
-    def __init__(self, seen: str, expected: str, hint: str, none_started: bool):
-        super().__init__(msg("untranslated", text=seen, expected=expected), msg("untranslated.hint", text=hint))
-        self.seen, self.expected, self.none_started = seen, expected, none_started
+    def __init__(self, message: Message, none_started: bool):
+        super().__init__(message, NEVER_STARTED)
+        self.none_started = none_started
 
 
 class _FullPipeWatch:
@@ -187,69 +168,66 @@ class _StallWatch:
         signal.signal(_STOP_SIGNAL, self._previous)
 
 
+def _failed_exit_codes(codes: list[int | None]) -> list[int]:
+    """The distinct exit codes of children that ended with an error, in order."""
+    return sorted({code for code in codes if code not in (0, None)})
+
+
 def _died_feedback(call: WatchedCall) -> None:
     __tracebackhide__ = True
-    codes = sorted({code for code in call.exit_codes if code not in (0, None)})
+    codes = _failed_exit_codes(call.exit_codes)
     spawn = multiprocessing.get_start_method() == "spawn"
-    fail(f"{call.description} kept waiting after every child process it started had died (exit "
-         f"code{'s' if len(codes) > 1 else ''} {', '.join(map(str, codes))}): the results they should "
-         "have sent can never come.",
-         "children that do their work and send it back, under every start method",
-         SPAWN_EXPLAINED if spawn else "Look at the error the children print: run the function "
-                                       "yourself and read what they say before they die.")
+    fail("processes.children_died", call=call.description, codes=", ".join(map(str, codes)), n_codes=len(codes),
+         hint=SPAWN_EXPLAINED if spawn else msg("processes.hint.read_child_errors"))
 
 
 def _never_started_feedback(call: WatchedCall) -> None:
     __tracebackhide__ = True
     unstarted = len(call.processes.never_started())
     created = unstarted + len(call.processes.workers())
-    raise NeverStartedFeedback(
-        f"{call.description} waited for results, but {unstarted} of the {created} processes it created "
-        "were never started (start() was never called on them).",
-        "every process started with start() before the parent waits for its result", NEVER_STARTED,
-        none_started=not call.processes.workers())
+    raise NeverStartedFeedback(msg("processes.waited_on_unstarted", call=call.description, unstarted=unstarted,
+                                   created=created),
+                               none_started=not call.processes.workers())
 
 
 def _deadlock_feedback(call: WatchedCall, unread: int) -> None:
     __tracebackhide__ = True
-    fail(f"{call.description} deadlocked: its main thread waited in Process.join() for a child that "
-         f"could not exit, while {unread:_} bytes of results sat unread in the full pipe between the "
-         "children and the parent (the grader stopped it).",
-         "the results taken off the queue before the children are joined", _QUEUE_PITFALL)
+    fail("processes.join_deadlock", call=call.description, unread=unread, hint=QUEUE_PITFALL)
 
 
 def _looks_like_pickling(exc: BaseException) -> bool:
     return isinstance(exc, pickle.PicklingError) or "pickle" in str(exc).lower()
 
 
-def _timeout_note(call: WatchedCall) -> str:
+def _timeout_lines(call: WatchedCall) -> list[Message]:
+    """What the grader saw of the call's children when the check timed out, one message a line."""
     alive = call.leftover_lines
-    lines = [f"While the grader waited for {call.description}:"]
+    lines = []
     if alive:
-        lines.append("child processes still running (the grader killed them): " + "; ".join(alive[:6]))
+        lines.append(msg("processes.timeout.still_running", processes="; ".join(alive[:6])))
     crashed = [code for code in call.exit_codes if code not in (0, None)]
     if crashed:
-        lines.append(f"{len(crashed)} child process(es) had already died with exit code(s) "
-                     f"{sorted(set(crashed))}: a result they should have sent never came.")
+        codes = _failed_exit_codes(crashed)
+        lines.append(msg("processes.timeout.died", crashed=len(crashed), codes=", ".join(map(str, codes)),
+                         n_codes=len(codes)))
         if multiprocessing.get_start_method() == "spawn":
             lines.append(SPAWN_EXPLAINED)
     if call.processes.interrupted_in_join and alive:
-        lines.append(JOIN_BEFORE_DRAIN)
+        lines.append(msg("processes.timeout.join_before_drain", pitfall=QUEUE_PITFALL))
     unstarted = call.processes.never_started()
     if unstarted:
-        lines.append(f"{len(unstarted)} process(es) the call created were never started. " + NEVER_STARTED)
-    return "\n".join(lines)
+        lines.append(msg("processes.timeout.never_started", unstarted=len(unstarted), why=NEVER_STARTED))
+    return lines
 
 
 def _spawn_feedback(call: WatchedCall, exc: BaseException, student_file: str) -> None:
     __tracebackhide__ = True
     frames = student_frames(exc.__traceback__, student_file)
-    where = f" at {render(frames[-1].describe())}" if frames else ""
-    fail(f"{call.description} raised {describe_exception(exc)}{where} under the `spawn` start method.",
-         "the same result under every start method", SPAWN_EXPLAINED)
+    fail("processes.spawn_error", call=call.description, error=describe_exception(exc),
+         where=msg("where.at", place=frames[-1].describe()) if frames else "", hint=SPAWN_EXPLAINED)
 
 
-def call_watched(request, student_file: str, description: str, function: Callable, *args,
+def call_watched(request, student_file: str, description: str | Message, function: Callable, *args,
                  **kwargs) -> WatchedCall:
     """Call `function(*args, **kwargs)` under the probes; return what it returned and did.
 
@@ -268,7 +246,7 @@ def call_watched(request, student_file: str, description: str, function: Callabl
             call.record_leftovers()
     except BaseException as exc:
         call.record_leftovers()
-        note = _timeout_note(call) if is_timeout(exc) else ""
+        note = _timeout_lines(call) if is_timeout(exc) else []
         _clean_up(call)
         if isinstance(exc, ChildrenDied):
             _died_feedback(call)
@@ -277,7 +255,7 @@ def call_watched(request, student_file: str, description: str, function: Callabl
         if isinstance(exc, JoinDeadlock):
             _deadlock_feedback(call, exc.unread)
         if note:
-            info(request, note)
+            info(request, "processes.timeout.note", call=call.description, lines=note)
         elif (isinstance(exc, Exception) and multiprocessing.get_start_method() == "spawn"
               and _looks_like_pickling(exc)):
             _spawn_feedback(call, exc, student_file)

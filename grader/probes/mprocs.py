@@ -25,6 +25,8 @@ from multiprocessing import connection, managers, queues
 from multiprocessing.process import BaseProcess
 from typing import Iterator
 
+from grader.messages import Message, msg
+
 _ORIGINAL_INIT = BaseProcess.__init__
 _ORIGINAL_START = BaseProcess.start
 _ORIGINAL_JOIN = BaseProcess.join
@@ -156,17 +158,14 @@ class ProcessLog:
         return caller == _CONTEXT_FILE or not caller.startswith(_MULTIPROCESSING_DIR)
 
 
-def process_target_feedback(log: ProcessLog) -> str:
-    """Feedback for processes handed the result of a call instead of a function, or ''."""
+def process_target_mistake(log: ProcessLog) -> Message | None:
+    """The message for processes handed the result of a call instead of a function, or None."""
     bad = log.without_work()
     if not bad:
-        return ""
+        return None
     example = bad[0].target
-    given = "None" if example is None else f"a {type(example).__name__} ({example!r:.40})"
-    return (f"{len(bad)} of the {len(log.workers())} processes you started had no function to run: "
-            f"their `target` was {given}. `Process(target=worker())` calls `worker` right away, in the "
-            "PARENT process, and passes its result as the target; the child then does nothing. Pass the "
-            "function itself: `Process(target=worker, args=(...))`.")
+    given = "None" if example is None else f"{type(example).__name__} ({_short(example)})"
+    return msg("processes.target_called", bad=len(bad), started=len(log.workers()), given=given)
 
 
 def _short(value: object) -> str:

@@ -1,8 +1,8 @@
 """collect_items forgets the loop that starts its processes, and rand_strings writes `p.start` without
 calling it: both wait on a queue that no child will ever fill."""
 # expect-fail: test_collect_items_returns_n_processes_items, test_collect_items_items_come_from_n_child_processes, test_collect_items_leaves_no_child_process, test_rand_strings_returns_count_strings_of_length_from_the_alphabet, test_rand_strings_are_made_in_child_processes, test_rand_strings_differ_from_each_other, test_rand_strings_of_a_million_characters_finish, test_rand_strings_leaves_no_child_process
-# expect-feedback: test_collect_items_returns_n_processes_items: were never started
-# expect-feedback: test_collect_items_items_come_from_n_child_processes: 1 processes it created were never started
+# expect-feedback: test_collect_items_returns_n_processes_items: was never started
+# expect-feedback: test_collect_items_items_come_from_n_child_processes: 1 of the 1 process it created was never started
 # expect-feedback: test_rand_strings_returns_count_strings_of_length_from_the_alphabet: Call start() on every process
 # expect-feedback: test_rand_strings_of_a_million_characters_finish: 2 processes it created were never started
 import multiprocessing
