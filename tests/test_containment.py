@@ -9,10 +9,15 @@ machine down.
 """
 from __future__ import annotations
 
+import json
 import os
-from pathlib import Path
+import pwd
+import shutil
 import subprocess
+import sys
+import tempfile
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -251,3 +256,78 @@ def test_an_endless_thread_does_not_keep_the_run_alive(tmp_path):
     """))
     checks = {c["name"]: c for c in graded.report["exercises"][0]["checks"]}
     assert all(c["status"] != "error" for name, c in checks.items() if name not in ATTACKED)
+
+
+def _active_or_skip(graded, layer: str) -> None:
+    sandbox = graded.report["sandbox"]
+    if layer not in sandbox["active"]:
+        pytest.skip(f"the {layer} layer is not active here: {sandbox['skipped'].get(layer)}")
+
+
+def test_the_submission_runs_as_an_unprivileged_user(tmp_path):
+    graded = _grade(tmp_path, with_attack("""
+        import os
+        raise RuntimeError(f"uid={os.getuid()} euid={os.geteuid()} gid={os.getgid()}")
+    """))
+    _active_or_skip(graded, "user")
+    nobody = pwd.getpwnam("nobody")
+    feedback = graded.check("test_count_with_lock_returns_every_increment")["feedback"]
+    assert f"uid={nobody.pw_uid} euid={nobody.pw_uid} gid={nobody.pw_gid}" in feedback
+    _assert_only_the_attacked_checks_lose(graded)
+
+
+def test_the_unprivileged_user_cannot_open_the_graders_files_nor_the_submission_for_writing(tmp_path):
+    """A shell started by the submission is not watched by the grader's audit hook: what stops it is
+    the user's own permissions. `true >> file` opens for appending and writes nothing."""
+    import grader
+    targets = [Path(grader.__file__).parent / "report.py", tmp_path / "submission" / EXERCISE.module]
+    script = "; ".join(f"true >> {target} && echo OPENED {target}" for target in targets)
+    graded = _grade(tmp_path, with_attack(f"""
+        import subprocess
+        _done = subprocess.run(["sh", "-c", {script!r}], capture_output=True, text=True)
+        raise RuntimeError("shell said: " + _done.stdout + _done.stderr)
+    """))
+    _active_or_skip(graded, "user")
+    feedback = graded.check("test_count_with_lock_returns_every_increment")["feedback"]
+    assert "OPENED" not in feedback
+    assert feedback.count("Permission denied") == len(targets)
+
+
+def _grade_as_nobody(source: str) -> subprocess.CompletedProcess:
+    """`grade 1 --sandbox` run by the unprivileged user, on a submission it can read."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can run the grader as another user")
+    probe = subprocess.run([sys.executable, "-c", "import grader, numpy, pytest"], user="nobody",
+                           group="nogroup", extra_groups=[], cwd="/", capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"nobody cannot run this interpreter: {probe.stderr.strip()[-200:]}")
+    folder = Path(tempfile.mkdtemp(prefix="grader-test-"))
+    try:
+        folder.chmod(0o755)
+        (folder / EXERCISE.module).write_text(source, encoding="utf-8")
+        return subprocess.run([sys.executable, "-m", "grader", "1", "--path", str(folder), "--format", "json",
+                               "--include-hidden", "--sandbox"], user="nobody", group="nogroup",
+                              extra_groups=[], cwd="/", capture_output=True, text=True, timeout=240,
+                              env={"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8"})
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_without_root_the_privileged_layers_are_skipped_and_listed(tmp_path):
+    """A student's laptop: no root, no writable cgroups. The run still reaps what the submission
+    left behind, and `--sandbox` says what protected it and what did not."""
+    marker = "609.25"
+    done = _grade_as_nobody(with_attack(f"""
+        import subprocess
+        subprocess.Popen(["setsid", "sleep", "{marker}"], start_new_session=True)
+    """))
+    report = json.loads(done.stdout)
+    assert report["score"] == report["max_score"]
+    assert _processes_with(marker) == []
+    skipped = report["sandbox"]["skipped"]
+    assert skipped["network"] == "a network namespace needs root"
+    assert skipped["user"] == "already unprivileged"
+    assert {"pids", "memory", "processes"} <= set(skipped)
+    assert {"reaper", "memory", "cpu time", "output", "environment"} <= set(report["sandbox"]["active"])
+    assert "off  network: a network namespace needs root" in done.stderr
+    assert "on   reaper:" in done.stderr
