@@ -67,6 +67,8 @@ def _describe_sandbox(layers: dict) -> str:
     lines = ["Confinement of the grading processes:"]
     lines += [f"  on   {name}: {what}" for name, what in layers.get("active", {}).items()]
     lines += [f"  off  {name}: {why}" for name, why in layers.get("skipped", {}).items()]
+    if layers.get("output_cut"):
+        lines.append(f"  note output cut: {layers['output_cut']}")
     return "\n".join(lines) + "\n"
 
 

@@ -63,9 +63,20 @@ class Layers:
     skipped: dict[str, str] = field(default_factory=dict)
     cgroups: list[str] = field(default_factory=list)
     user: tuple[int, int] | None = None
+    process_rlimit: bool = False
 
     def to_dict(self) -> dict:
         return {"active": self.active, "skipped": self.skipped}
+
+    def out_of_memory_kills(self) -> int:
+        """How many processes the memory cgroup's limit killed (0 without a memory cgroup)."""
+        for path in self.cgroups:
+            try:
+                lines = Path(path, "memory.oom_control").read_text().splitlines()
+            except OSError:
+                continue
+            return next((int(line.split()[1]) for line in lines if line.startswith("oom_kill ")), 0)
+        return 0
 
     def release(self) -> None:
         """Remove the cgroups made for the child (they are empty once its processes are killed)."""
@@ -195,7 +206,11 @@ def apply_in_keeper(config: KeeperConfig) -> Layers:
     elif config.drop_user:
         layers.skipped["user"] = "already unprivileged"
     if "processes" not in layers.active and layers.user:
-        layers.active["processes"] = f"at most {config.max_processes} processes and threads (RLIMIT_NPROC)"
+        # Only without a pids cgroup: RLIMIT_NPROC counts every process of the user on the machine,
+        # so gradings run side by side as that user share one cap.
+        layers.process_rlimit = True
+        layers.active["processes"] = (f"at most {config.max_processes} processes and threads of "
+                                      f"{UNPRIVILEGED_USER} (RLIMIT_NPROC)")
     elif "processes" not in layers.active:
         # RLIMIT_NPROC counts every process of the user, not of the submission: without a user of
         # its own, the cap would fail a student whose desktop already runs that many.
@@ -224,7 +239,8 @@ def apply_in_child(config: KeeperConfig, layers: Layers) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if layers.user:
         uid, gid = layers.user
-        resource.setrlimit(resource.RLIMIT_NPROC, (config.max_processes, config.max_processes))
+        if layers.process_rlimit:
+            resource.setrlimit(resource.RLIMIT_NPROC, (config.max_processes, config.max_processes))
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)

@@ -7,7 +7,7 @@ import pytest
 
 from grader.feedback import Feedback, NotMeasurable
 from grader.report import (DEPENDENCY_MISSING, ERROR, FAILED, GRADER_ERROR, IMPORT_ERROR, NOT_MEASURABLE,
-                           PASSED, SKIPPED, TIMED_OUT)
+                           OUT_OF_MEMORY, PASSED, SKIPPED, TIMED_OUT)
 from grader.submission import SubmissionImportError, describe_exception, student_frames
 
 
@@ -74,6 +74,9 @@ def _student_raised(exc: BaseException, student_file: str) -> Verdict:
     where = _where(original, student_file) or _where(exc, student_file)
     if cause:
         return Verdict(FAILED, f"{cause}\nYour code raised {describe_exception(original)}.{where}")
+    if isinstance(original, MemoryError):
+        return Verdict(FAILED, f"Your code raised {describe_exception(original)}: it went over the memory a "
+                       f"grading process may use.{where}", OUT_OF_MEMORY)
     return Verdict(FAILED, f"Your code raised {describe_exception(original)}.{where}")
 
 

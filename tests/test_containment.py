@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -21,8 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_grade
+from conftest import ROOT, VARIANTS, run_grade
 from grader.catalog import load_catalog
+from grader.runner import run_checks
+from grader.sandbox import Limits
 
 EXERCISE = load_catalog()["exercise1"]
 REFERENCE = (ROOT / "solutions" / EXERCISE.module).read_text(encoding="utf-8")
@@ -161,6 +164,8 @@ def test_a_runaway_allocation_ends_as_the_students_failure(tmp_path):
     """))
     checks = _assert_only_the_attacked_checks_lose(graded)
     assert any("MemoryError" in checks[name]["feedback"] for name in ATTACKED)
+    raised = [checks[name] for name in ATTACKED if "Your code raised MemoryError" in checks[name]["feedback"]]
+    assert raised and {check["reason"] for check in raised} == {"out of memory"}
 
 
 def test_the_submission_sees_only_the_loopback_interface(tmp_path):
@@ -215,6 +220,35 @@ REACHING_IN = {
         import sys
         sys.settrace(None)
     """,
+    "replaces_a_check_function_through_sys_modules": """
+        import sys
+        sys.modules["grader.checks.exercise1"].observe_call = lambda function, *args, **kwargs: None
+    """,
+    "follows_references_with_gc_get_referrers": """
+        import gc, sys
+        gc.get_referrers(sys.modules["grader.plugin"].GraderSession)
+    """,
+    "switches_off_tracing_in_new_threads": """
+        import threading
+        threading.settrace(None)
+    """,
+    "puts_back_the_real_lock": """
+        import _thread, threading
+        threading.Lock = _thread.allocate_lock
+    """,
+    "replaces_the_clocks": """
+        import time
+        time.perf_counter = time.monotonic = lambda: 0.0
+    """,
+    # Signal 0 sends nothing: were the guard to let it through, no process would be harmed.
+    "signals_every_process": """
+        import os
+        os.kill(-1, 0)
+    """,
+    "signals_its_own_process_group": """
+        import os
+        os.killpg(0, 0)
+    """,
     "rewrites_the_graders_files": """
         import pathlib, sys
         for _path in pathlib.Path(sys.modules["grader"].__file__).parent.rglob("*.py"):
@@ -239,14 +273,22 @@ def test_hundreds_of_processes_are_capped_and_none_is_left(tmp_path):
     marker = "608.25"
     graded = _grade(tmp_path, with_attack(f"""
         import subprocess
+        _started, _refused = 0, "nothing"
         for _ in range(400):
             try:
                 subprocess.Popen(["sleep", "{marker}"])
-            except OSError:
+                _started += 1
+            except OSError as problem:
+                _refused = type(problem).__name__
                 break
+        raise RuntimeError(f"started {{_started}}, then {{_refused}}")
     """))
     assert graded.report["exercises"][0]["checks"]
     assert _processes_with(marker) == []
+    _active_or_skip(graded, "processes")
+    feedback = graded.check("test_count_with_lock_returns_every_increment")["feedback"]
+    started = int(re.search(r"started (\d+), then BlockingIOError", feedback).group(1))
+    assert started < 256
 
 
 def test_an_endless_thread_does_not_keep_the_run_alive(tmp_path):
@@ -331,3 +373,62 @@ def test_without_root_the_privileged_layers_are_skipped_and_listed(tmp_path):
     assert {"reaper", "memory", "cpu time", "output", "environment"} <= set(report["sandbox"]["active"])
     assert "off  network: a network namespace needs root" in done.stderr
     assert "on   reaper:" in done.stderr
+
+
+def test_threads_started_with_the_tracing_cleared_are_caught(tmp_path):
+    """`threading._trace_hook` cleared directly (no function call the grader could refuse): the
+    racy counter's threads then run without forced switches and would keep every increment. The
+    threads that ran the student's code unseen by the tracer are the evidence."""
+    racy = (VARIANTS / "exercise1" / "no_lock.py").read_text(encoding="utf-8")
+    graded = _grade(tmp_path, racy + textwrap.dedent("""
+
+        _racy_count_with_lock = count_with_lock
+
+
+        def count_with_lock(n_threads=10, increments=1):
+            threading._trace_hook = None
+            return _racy_count_with_lock(n_threads, increments)
+    """))
+    check = graded.check("test_count_with_lock_keeps_every_increment_when_threads_switch")
+    assert (check["status"], check["reason"]) == ("error", "tampered"), check
+    assert "without the grader's tracing" in check["feedback"]
+
+
+def _run_one_check(tmp_path, source: str, check: str, limits: Limits):
+    """One check of exercise1 graded by the runner itself, under `limits`."""
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    (folder / EXERCISE.module).write_text(source, encoding="utf-8")
+    layers: dict = {}
+    spec = EXERCISE.check(check)
+    return run_checks(EXERCISE, folder, [spec], limits=limits, layers=layers)[check], layers
+
+
+def test_a_cpu_burning_loop_is_stopped_by_the_cpu_time_limit(tmp_path):
+    """The check's own time limit is far longer than the CPU limit given here: what ends the loop is
+    RLIMIT_CPU, and the verdict says so."""
+    result, _ = _run_one_check(tmp_path, with_attack("""
+        while True:
+            pass
+    """), "test_count_with_lock_returns_every_increment", Limits(cpu_seconds=3))
+    assert (result.status, result.reason) == ("error", "timed out"), result
+    assert "3 s of CPU time" in result.feedback
+
+
+def test_the_memory_cgroup_killing_the_child_ends_as_out_of_memory(tmp_path):
+    """Two children of 250 MiB each stay under the per-process limit (RLIMIT_DATA) but not under the
+    cgroup's 400 MiB for all of them; the grading process, once they are started, offers itself to the
+    OOM killer first."""
+    result, layers = _run_one_check(tmp_path, with_attack("""
+        import subprocess, sys
+        hog = "import time; time.sleep(0.5); b = b'x' * (250 << 20); time.sleep(60)"
+        hogs = [subprocess.Popen([sys.executable, "-c", hog]) for _ in range(2)]
+        with open("/proc/self/oom_score_adj", "w") as adj:
+            adj.write("1000")
+        for hog in hogs:
+            hog.wait()
+    """), "test_count_with_lock_returns_every_increment", Limits(memory_bytes=400 << 20))
+    if "memory (all processes)" not in layers["active"]:
+        pytest.skip(f"no memory cgroup here: {layers['skipped'].get('memory')}")
+    assert (result.status, result.reason) == ("error", "out of memory"), result
+    assert "400 MiB" in result.feedback

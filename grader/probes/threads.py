@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from grader.feedback import shown
+from grader.probes.patches import check_still_installed
 
 _ORIGINAL_START = threading.Thread.start
 _ORIGINAL_JOIN = threading.Thread.join
@@ -99,6 +100,8 @@ def watch_threads() -> Iterator[ThreadLog]:
     try:
         yield log
     finally:
+        check_still_installed(threading.Thread, {"start": start, "join": join}, "thread watch")
+        check_still_installed(threading, {"excepthook": excepthook}, "thread watch")
         threading.Thread.start, threading.Thread.join = _ORIGINAL_START, _ORIGINAL_JOIN
         threading.excepthook = previous_hook
         log.alive_at_return = [s for s in log.started if s.thread.is_alive()]
