@@ -129,9 +129,13 @@ class Guard:
         return ""
 
     def _hook(self, event: str, args: tuple) -> None:
-        # Most events (time.sleep, os.listdir, ...) are none of the guard's business: decided first,
-        # with one set lookup, since this runs on every audited operation of the process.
-        if event not in _WATCHED_EVENTS and not event.startswith("ctypes."):
+        # Most events are none of the guard's business, decided first since this runs on every audited
+        # operation of the process: above all `frame.f_code`, read by the race checks' tracer on every
+        # bytecode the student's threads run, then time.sleep, os.listdir, ...
+        if event == "object.__getattr__":
+            if args[1] not in FRAME_ATTRIBUTES:
+                return
+        elif event not in _WATCHED_EVENTS and not event.startswith("ctypes."):
             return
         if getattr(self._inside, "busy", False):
             return
