@@ -5,14 +5,18 @@ Two instruments, both installed before the student's module is imported:
 - An audit hook (PEP 578; Python code cannot remove one) that refuses, with PermissionError, what a
   submission could use to reach or switch off the grader: frames (`sys._getframe`, a traceback's
   `tb_frame`, a generator's `gi_frame`, also through `inspect`), the garbage collector's object lists,
-  `ctypes`, importing the grader or pytest, `sys.settrace`/`sys.setprofile` (the race checks' tracing),
-  writing the grader's own files, reading a process's memory, and signalling the keeper. Each refusal
-  is recorded.
+  `ctypes`, importing the grader or pytest, `sys.settrace`/`sys.setprofile` (the race checks' tracing;
+  `threading.settrace`, which raises no audit event, is replaced by a function that refuses the
+  student's file), writing the grader's own files, reading a process's memory, and signalling the
+  keeper. Each refusal is recorded.
 - A fingerprint of the modules a verdict passes through (the grader, pytest, pluggy, and the standard
-  modules that encode and sign events), compared before each verdict is sent: a submission that
-  replaced a check function, the outcome or the event writer is caught by the change it made.
+  modules that encode and sign events) and of the instruments' hooks (`threading`, `_thread`, the
+  tracing functions of `sys`), compared before each verdict is sent: a submission that replaced a
+  check function, the outcome, the event writer or a lock factory is caught by the change.
 
-A verdict given while either saw something is an error with reason `tampered`. What this cannot stop
+Probes also report what they find about themselves (`report_tampering`: an instrument removed while
+the student's code ran). A verdict given while any of these saw something is an error with reason
+`tampered`. What this cannot stop
 (an attack on the interpreter itself) is described in README's threat model.
 """
 from __future__ import annotations
@@ -32,16 +36,21 @@ TRANSPARENT = ("inspect.py", "traceback.py", "<frozen importlib._bootstrap>",
 FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"}
 PROTECTED_IMPORTS = ("grader", "_pytest", "pytest", "pluggy", "ctypes", "_ctypes")
 FINGERPRINTED = ("grader", "_pytest", "pytest", "pluggy", "json", "hmac", "hashlib", "os", "posix", "_json",
-                 # the instruments' own hooks: the lock factories, the clocks, the thread start-up
-                 "threading", "_thread", "time")
+                 # the instruments' own hooks: the lock factories, the thread start-up. (Not `time`:
+                 # every timing check reads clocks it took before the student's import, so a rebound
+                 # clock fools only the student's own timing.)
+                 "threading", "_thread")
 # The interpreter hooks of `sys` the instruments rely on (the rest of `sys` is rebound by pytest).
 SYS_HOOKS = ("settrace", "gettrace", "setprofile", "setswitchinterval", "getswitchinterval", "_getframe",
              "addaudithook", "audit", "exit", "modules")
 # Python functions that switch the tracing off without an audit event: refused to the student's file.
 GUARDED_FUNCTIONS = (("threading", "settrace"), ("threading", "setprofile"))
-# Module attributes that pytest itself rebinds around every test.
-REBOUND_BY_PYTEST = {"_pytest.assertion.util._reprcompare", "_pytest.assertion.util._assertion_pass",
-                     "_pytest.assertion.util._config"}
+# Attributes rebound legitimately: by pytest around every test, or by a submission.
+REBOUND_LEGITIMATELY = {"_pytest.assertion.util._reprcompare", "_pytest.assertion.util._assertion_pass",
+                     "_pytest.assertion.util._config",
+                     # a submission may set its own: the thread watch installs its hook for each call
+                     # and finds it still there afterwards (grader.probes.threads)
+                     "threading.excepthook"}
 _ASKED_BY_STUDENT = {"sys._getframe", "sys._current_frames", "gc.get_objects", "gc.get_referrers",
                      "gc.get_referents", "sys.settrace", "sys.setprofile", "sys.addaudithook"}
 _WATCHED_EVENTS = frozenset({"open", "os.kill", "os.killpg", "object.__getattr__", "import", *_ASKED_BY_STUDENT})
@@ -192,5 +201,5 @@ class Fingerprint:
         for space, (live, saved) in self.spaces.items():
             get = live.get
             changed += [f"{space}.{attr}" for attr, value in saved.items()
-                        if get(attr, _MISSING) is not value and f"{space}.{attr}" not in REBOUND_BY_PYTEST]
+                        if get(attr, _MISSING) is not value and f"{space}.{attr}" not in REBOUND_LEGITIMATELY]
         return changed

@@ -236,10 +236,6 @@ REACHING_IN = {
         import _thread, threading
         threading.Lock = _thread.allocate_lock
     """,
-    "replaces_the_clocks": """
-        import time
-        time.perf_counter = time.monotonic = lambda: 0.0
-    """,
     # Signal 0 sends nothing: were the guard to let it through, no process would be harmed.
     "signals_every_process": """
         import os
@@ -432,3 +428,18 @@ def test_the_memory_cgroup_killing_the_child_ends_as_out_of_memory(tmp_path):
         pytest.skip(f"no memory cgroup here: {layers['skipped'].get('memory')}")
     assert (result.status, result.reason) == ("error", "out of memory"), result
     assert "400 MiB" in result.feedback
+
+
+def test_clocks_wound_back_do_not_hide_busy_waiting(tmp_path):
+    """exercise1's busy-wait check measures the CPU its process used while the printer waits, with a
+    clock taken before the student's import: a submission that stops every clock of `time` fools
+    only itself (exercise5's speedup has its own variant of this, clock_patched_to_fake_a_speedup)."""
+    busy = (VARIANTS / "exercise1" / "queue_busy_wait.py").read_text(encoding="utf-8")
+    graded = _grade(tmp_path, busy + textwrap.dedent("""
+
+        for _name in ("process_time", "perf_counter", "monotonic", "time", "thread_time"):
+            setattr(time, _name, lambda: 0.0)
+    """))
+    check = graded.check("test_count_with_queue_does_not_busy_wait")
+    assert (check["status"], check["reason"]) == ("failed", ""), check
+    assert "busy" in check["feedback"]
