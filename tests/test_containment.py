@@ -443,3 +443,24 @@ def test_clocks_wound_back_do_not_hide_busy_waiting(tmp_path):
     check = graded.check("test_count_with_queue_does_not_busy_wait")
     assert (check["status"], check["reason"]) == ("failed", ""), check
     assert "busy" in check["feedback"]
+
+
+def test_output_written_past_pytests_capture_is_cut_and_the_report_says_so(tmp_path):
+    """pytest captures what a check prints; a submission that writes to the process's real output
+    pipes (every pipe but the event pipe, whose number the command line shows) reaches the keeper,
+    which keeps 1 MiB of each and says it cut the rest."""
+    graded = _grade(tmp_path, with_attack("""
+        import os, stat
+        _args = open("/proc/self/cmdline", "rb").read().split(b"\\0")
+        _events = int(_args[_args.index(b"--events-fd") + 1])
+        for _name in os.listdir("/proc/self/fd"):
+            _fd = int(_name)
+            try:
+                if _fd > 2 and _fd != _events and stat.S_ISFIFO(os.fstat(_fd).st_mode):
+                    for _ in range(24):
+                        os.write(_fd, b"y" * 65536)
+            except OSError:
+                pass
+    """))
+    assert graded.report["score"] == graded.report["max_score"]
+    assert "1024 KiB" in graded.report["sandbox"]["output_cut"]
