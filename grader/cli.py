@@ -54,6 +54,8 @@ def _describe_sandbox(layers: dict, lang: str) -> str:
     lines = [msg("sandbox.heading")]
     lines += [msg("sandbox.active", layer=name, what=what) for name, what in layers.get("active", {}).items()]
     lines += [msg("sandbox.skipped", layer=name, why=why) for name, why in layers.get("skipped", {}).items()]
+    if layers.get("output_cut"):
+        lines.append(msg("sandbox.output_cut", what=layers["output_cut"]))
     return "\n".join(render(line, lang) for line in lines) + "\n"
 
 

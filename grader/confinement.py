@@ -18,6 +18,7 @@ import resource
 import signal
 import socket
 import struct
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -62,9 +63,20 @@ class Layers:
     skipped: dict[str, str] = field(default_factory=dict)
     cgroups: list[str] = field(default_factory=list)
     user: tuple[int, int] | None = None
+    process_rlimit: bool = False
 
     def to_dict(self) -> dict:
         return {"active": self.active, "skipped": self.skipped}
+
+    def out_of_memory_kills(self) -> int:
+        """How many processes the memory cgroup's limit killed (0 without a memory cgroup)."""
+        for path in self.cgroups:
+            try:
+                lines = Path(path, "memory.oom_control").read_text().splitlines()
+            except OSError:
+                continue
+            return next((int(line.split()[1]) for line in lines if line.startswith("oom_kill ")), 0)
+        return 0
 
     def release(self) -> None:
         """Remove the cgroups made for the child (they are empty once its processes are killed)."""
@@ -121,23 +133,47 @@ def _make_cgroup(layers: Layers, controller: str, settings: dict[str, str]) -> N
     layers.cgroups.append(str(path))
 
 
-def _user_that_can_run_python(executable: str) -> tuple[int, int] | None:
-    """The unprivileged user's (uid, gid) when it can run this interpreter, else None."""
+def _unreadable_for_user(paths: list[str]) -> str | None:
+    """Runs as the unprivileged user: the first path it cannot read (and run or enter), or None."""
+    return next((path for path in paths if not os.access(path, os.R_OK | os.X_OK)), None)
+
+
+def _paths_the_child_needs(config: KeeperConfig) -> list[str]:
+    """The interpreter first, then every folder it imports from (the venv's packages, the standard
+    library, the grader): all must be readable by the user the child runs as."""
+    import_paths = [path for path in (*sys.path, *config.environment.get("PYTHONPATH", "").split(os.pathsep))
+                    if path and os.path.isdir(path)]
+    return [os.path.realpath(config.worker_argv[0]), *dict.fromkeys(import_paths)]
+
+
+def _user_that_can_run_the_child(config: KeeperConfig) -> tuple[tuple[int, int] | None, str]:
+    """The unprivileged user's (uid, gid) when it can run the grading child, else None and why not."""
     try:
         user = pwd.getpwnam(UNPRIVILEGED_USER)
     except KeyError:
-        return None
+        return None, f"there is no user {UNPRIVILEGED_USER}"
+    paths = _paths_the_child_needs(config)
+    read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
+            os.close(read_end)
             os.setgroups([])
             os.setgid(user.pw_gid)
             os.setuid(user.pw_uid)
-            os._exit(0 if os.access(os.path.realpath(executable), os.X_OK) else 1)
+            os.write(write_end, (_unreadable_for_user(paths) or "").encode())
+            os._exit(0)
         except BaseException:  # noqa: BLE001 - any failure means: this user cannot run it
             os._exit(1)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        unreadable = answer.read().decode()
     _, status = os.waitpid(pid, 0)
-    return (user.pw_uid, user.pw_gid) if os.waitstatus_to_exitcode(status) == 0 else None
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None, f"could not become {UNPRIVILEGED_USER}"
+    if unreadable:
+        return None, f"{UNPRIVILEGED_USER} cannot read {unreadable} (an interpreter or venv under a private home?)"
+    return (user.pw_uid, user.pw_gid), ""
 
 
 def apply_in_keeper(config: KeeperConfig) -> Layers:
@@ -161,15 +197,24 @@ def apply_in_keeper(config: KeeperConfig) -> Layers:
     layers.active["output"] = f"{config.output_bytes >> 10} KiB of stdout and of stderr kept"
     layers.active["environment"] = "an allowlist, with a private HOME and TMPDIR"
     if config.drop_user and root:
-        layers.user = _user_that_can_run_python(config.worker_argv[0])
+        layers.user, why_not = _user_that_can_run_the_child(config)
         if layers.user:
-            layers.active["user"] = f"runs as {UNPRIVILEGED_USER}"
+            layers.active["user"] = (f"runs as {UNPRIVILEGED_USER}: cannot write the grader's files "
+                                     "nor the original submission")
         else:
-            layers.skipped["user"] = f"{UNPRIVILEGED_USER} cannot run {config.worker_argv[0]}"
+            layers.skipped["user"] = why_not
     elif config.drop_user:
         layers.skipped["user"] = "already unprivileged"
     if "processes" not in layers.active and layers.user:
-        layers.active["processes"] = f"at most {config.max_processes} processes and threads (RLIMIT_NPROC)"
+        # Only without a pids cgroup: RLIMIT_NPROC counts every process of the user on the machine,
+        # so gradings run side by side as that user share one cap.
+        layers.process_rlimit = True
+        layers.active["processes"] = (f"at most {config.max_processes} processes and threads of "
+                                      f"{UNPRIVILEGED_USER} (RLIMIT_NPROC)")
+    elif "processes" not in layers.active:
+        # RLIMIT_NPROC counts every process of the user, not of the submission: without a user of
+        # its own, the cap would fail a student whose desktop already runs that many.
+        layers.skipped["processes"] = "no writable pids cgroup, and no unprivileged user of its own"
     return layers
 
 
@@ -178,9 +223,6 @@ def give_workdir_to_user(workdir: str, layers: Layers) -> None:
     if not layers.user:
         return
     uid, gid = layers.user
-    # The workspace's top folder is private to root (tempfile makes it 0700): the user must be able
-    # to pass through it to its own folder, without listing it or entering the keeper's.
-    os.chmod(os.path.dirname(workdir), 0o711)
     for folder, _, files in os.walk(workdir):
         os.chown(folder, uid, gid)
         for name in files:
@@ -197,7 +239,8 @@ def apply_in_child(config: KeeperConfig, layers: Layers) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if layers.user:
         uid, gid = layers.user
-        resource.setrlimit(resource.RLIMIT_NPROC, (config.max_processes, config.max_processes))
+        if layers.process_rlimit:
+            resource.setrlimit(resource.RLIMIT_NPROC, (config.max_processes, config.max_processes))
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)

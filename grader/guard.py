@@ -5,14 +5,18 @@ Two instruments, both installed before the student's module is imported:
 - An audit hook (PEP 578; Python code cannot remove one) that refuses, with PermissionError, what a
   submission could use to reach or switch off the grader: frames (`sys._getframe`, a traceback's
   `tb_frame`, a generator's `gi_frame`, also through `inspect`), the garbage collector's object lists,
-  `ctypes`, importing the grader or pytest, `sys.settrace`/`sys.setprofile` (the race checks' tracing),
-  writing the grader's own files, reading a process's memory, and signalling the keeper. Each refusal
-  is recorded.
+  `ctypes`, importing the grader or pytest, `sys.settrace`/`sys.setprofile` (the race checks' tracing;
+  `threading.settrace`, which raises no audit event, is replaced by a function that refuses the
+  student's file), writing the grader's own files, reading a process's memory, and signalling the
+  keeper. Each refusal is recorded.
 - A fingerprint of the modules a verdict passes through (the grader, pytest, pluggy, and the standard
-  modules that encode and sign events), compared before each verdict is sent: a submission that
-  replaced a check function, the outcome or the event writer is caught by the change it made.
+  modules that encode and sign events) and of the instruments' hooks (`threading`, `_thread`, the
+  tracing functions of `sys`), compared before each verdict is sent: a submission that replaced a
+  check function, the outcome, the event writer or a lock factory is caught by the change.
 
-A verdict given while either saw something is an error with reason `tampered`. What this cannot stop
+Probes also report what they find about themselves (`report_tampering`: an instrument removed while
+the student's code ran). A verdict given while any of these saw something is an error with reason
+`tampered`. What this cannot stop
 (an attack on the interpreter itself) is described in README's threat model.
 """
 from __future__ import annotations
@@ -31,12 +35,25 @@ TRANSPARENT = ("inspect.py", "traceback.py", "<frozen importlib._bootstrap>",
                "<frozen importlib._bootstrap_external>", os.path.join("ctypes", "__init__.py"))
 FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"}
 PROTECTED_IMPORTS = ("grader", "_pytest", "pytest", "pluggy", "ctypes", "_ctypes")
-FINGERPRINTED = ("grader", "_pytest", "pytest", "pluggy", "json", "hmac", "hashlib", "os", "posix", "_json")
-# Module attributes that pytest itself rebinds around every test.
-REBOUND_BY_PYTEST = {"_pytest.assertion.util._reprcompare", "_pytest.assertion.util._assertion_pass",
-                     "_pytest.assertion.util._config"}
+FINGERPRINTED = ("grader", "_pytest", "pytest", "pluggy", "json", "hmac", "hashlib", "os", "posix", "_json",
+                 # the instruments' own hooks: the lock factories, the thread start-up. (Not `time`:
+                 # every timing check reads clocks it took before the student's import, so a rebound
+                 # clock fools only the student's own timing.)
+                 "threading", "_thread")
+# The interpreter hooks of `sys` the instruments rely on (the rest of `sys` is rebound by pytest).
+SYS_HOOKS = ("settrace", "gettrace", "setprofile", "setswitchinterval", "getswitchinterval", "_getframe",
+             "addaudithook", "audit", "exit", "modules")
+# Python functions that switch the tracing off without an audit event: refused to the student's file.
+GUARDED_FUNCTIONS = (("threading", "settrace"), ("threading", "setprofile"))
+# Attributes rebound legitimately: by pytest around every test, or by a submission.
+REBOUND_LEGITIMATELY = {"_pytest.assertion.util._reprcompare", "_pytest.assertion.util._assertion_pass",
+                     "_pytest.assertion.util._config",
+                     # a submission may set its own: the thread watch installs its hook for each call
+                     # and finds it still there afterwards (grader.probes.threads)
+                     "threading.excepthook"}
 _ASKED_BY_STUDENT = {"sys._getframe", "sys._current_frames", "gc.get_objects", "gc.get_referrers",
                      "gc.get_referents", "sys.settrace", "sys.setprofile", "sys.addaudithook"}
+_WATCHED_EVENTS = frozenset({"open", "os.kill", "os.killpg", "object.__getattr__", "import", *_ASKED_BY_STUDENT})
 
 
 def _write_mode(args) -> bool:
@@ -44,6 +61,16 @@ def _write_mode(args) -> bool:
     if isinstance(mode, str):
         return any(c in mode for c in "wax+")
     return bool(flags & (os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC))
+
+
+_INSTALLED: list["Guard"] = []
+
+
+def report_tampering(what: str) -> None:
+    """Record evidence of tampering that an instrument found about itself (it was removed, bypassed
+    or switched off while the student's code ran): the running check's verdict becomes `tampered`."""
+    for guard in _INSTALLED:
+        guard.attempts.append(what)
 
 
 @dataclass
@@ -56,11 +83,28 @@ class Guard:
 
     def install(self) -> None:
         """Install the audit hook for the rest of the process's life."""
+        _INSTALLED.append(self)
         sys.addaudithook(self._hook)
 
     def arm(self, student_file: str) -> None:
         """From now on, refuse the student's file what the module docstring lists."""
         self.student_file = student_file
+        for module, name in GUARDED_FUNCTIONS:
+            owner = sys.modules[module]
+            setattr(owner, name, self._refused_to_student(getattr(owner, name), f"{module}.{name}"))
+
+    def _refused_to_student(self, function, label: str):
+        def guarded(*args, **kwargs):
+            self._inside.busy = True  # the frame walk below is the guard's own, not audited
+            try:
+                refused = self._asked_by_student()
+            finally:
+                self._inside.busy = False
+            if refused:
+                self.attempts.append(label)
+                raise PermissionError(f"refused by the grader: {label}")
+            return function(*args, **kwargs)
+        return guarded
 
     def _asked_by_student(self) -> bool:
         frame = sys._getframe(1)
@@ -78,7 +122,9 @@ class Guard:
                 return f"reading process memory ({path})"
             return ""
         if event in ("os.kill", "os.killpg"):
-            if args[0] in (-1, os.getppid()) or (event == "os.killpg" and args[0] == os.getpgid(os.getppid())):
+            # -1: every process; 0 or the group's number: the group the keeper leads
+            targets = (0, os.getpgrp()) if event == "os.killpg" else (0, -os.getpgrp(), -1, os.getppid())
+            if args[0] in targets:
                 return f"{event}({args[0]}, ...): a signal to the grader's own processes"
             return ""
         if not self.student_file:
@@ -92,6 +138,14 @@ class Guard:
         return ""
 
     def _hook(self, event: str, args: tuple) -> None:
+        # Most events are none of the guard's business, decided first since this runs on every audited
+        # operation of the process: above all `frame.f_code`, read by the race checks' tracer on every
+        # bytecode the student's threads run, then time.sleep, os.listdir, ...
+        if event == "object.__getattr__":
+            if args[1] not in FRAME_ATTRIBUTES:
+                return
+        elif event not in _WATCHED_EVENTS and not event.startswith("ctypes."):
+            return
         if getattr(self._inside, "busy", False):
             return
         self._inside.busy = True
@@ -104,42 +158,48 @@ class Guard:
             raise PermissionError(f"refused by the grader: {refusal}")
 
 
-def _namespaces(modules: dict) -> dict[str, dict]:
+_MISSING = object()
+
+
+def _namespaces(modules: dict) -> dict[str, tuple[object, dict]]:
+    """{name: (the live namespace, a copy of it)} for the fingerprinted modules and their classes."""
     spaces = {}
     for name, module in list(modules.items()):
         if module is None or name.split(".")[0] not in FINGERPRINTED:
             continue
-        spaces[name] = dict(vars(module))
+        spaces[name] = (vars(module), dict(vars(module)))
         for attr, value in list(vars(module).items()):
             if isinstance(value, type) and getattr(value, "__module__", None) == name:
-                spaces[f"{name}.{attr}"] = dict(vars(value))
+                spaces[f"{name}.{attr}"] = (vars(value), dict(vars(value)))
     return spaces
+
+
+class _SysHooks:
+    """The hooks of `sys` the instruments rely on, looked up afresh (a namespace of its own)."""
+
+    def get(self, name: str, default: object) -> object:
+        return getattr(sys, name, default)
 
 
 @dataclass
 class Fingerprint:
     """Every attribute of the modules (and their classes) a verdict passes through, as the objects
-    themselves: a replaced attribute is told by identity, even after the old object is gone."""
+    themselves: a replaced attribute is told by identity, even after the old object is gone. Each
+    copy is compared with its live namespace, so a check costs lookups, not another copy."""
 
-    spaces: dict[str, dict[str, object]]
+    spaces: dict[str, tuple[object, dict[str, object]]]
 
     @classmethod
-    def take(cls, extra_modules: tuple[str, ...] = ()) -> "Fingerprint":
+    def take(cls) -> "Fingerprint":
         spaces = _namespaces(sys.modules)
-        for name in extra_modules:
-            if name in sys.modules:
-                spaces[name] = dict(vars(sys.modules[name]))
+        spaces["sys"] = (_SysHooks(), {name: getattr(sys, name) for name in SYS_HOOKS})
         return cls(spaces)
 
-    def changes(self, extra_modules: tuple[str, ...] = ()) -> list[str]:
+    def changes(self) -> list[str]:
         """The attributes replaced or removed since the fingerprint was taken."""
-        now = Fingerprint.take(extra_modules).spaces
         changed = []
-        for space, attrs in self.spaces.items():
-            current = now.get(space)
-            if current is None:
-                continue
-            changed += [f"{space}.{attr}" for attr, value in attrs.items()
-                        if (attr not in current or current[attr] is not value)
-                        and f"{space}.{attr}" not in REBOUND_BY_PYTEST]
+        for space, (live, saved) in self.spaces.items():
+            get = live.get
+            changed += [f"{space}.{attr}" for attr, value in saved.items()
+                        if get(attr, _MISSING) is not value and f"{space}.{attr}" not in REBOUND_LEGITIMATELY]
         return changed

@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     for copy in copies:
         copy.join(timeout=2.0)
     status = {"returncode": returncode, "layers": layers.to_dict(), "left_behind": left_behind,
-              "output_cut": any(copy.cut for copy in copies)}
+              "output_cut": any(copy.cut for copy in copies), "out_of_memory": layers.out_of_memory_kills() > 0}
     Path(config.status_file).write_text(json.dumps(status), encoding="utf-8")
     layers.release()
     os._exit(0)

@@ -16,6 +16,7 @@ TIMED_OUT, CRASHED, EXITED = "timed out", "crashed", "exited"
 IMPORT_ERROR, GRADER_ERROR = "import error", "grader error"
 TAMPERED = "tampered"  # error: the submission tried to forge a verdict or switch off the grader
 HIDDEN, NOT_MEASURABLE, DEPENDENCY_MISSING = "hidden", "not measurable", "dependency missing"
+OUT_OF_MEMORY = "out of memory"  # the memory limit stopped the student's code (MemoryError, or killed)
 
 
 @dataclass

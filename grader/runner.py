@@ -19,8 +19,8 @@ from grader import sandbox
 from grader.catalog import CheckSpec, Exercise
 from grader.events import IMPORT, RESULT, START, EventReader, new_secret
 from grader.messages import Message, msg, render
-from grader.report import (CRASHED, ERROR, EXITED, HIDDEN, PASSED, SKIPPED, TAMPERED, TIMED_OUT, CheckResult,
-                           ExerciseResult)
+from grader.report import (CRASHED, ERROR, EXITED, HIDDEN, OUT_OF_MEMORY, PASSED, SKIPPED, TAMPERED, TIMED_OUT,
+                           CheckResult, ExerciseResult)
 
 _clock = time.monotonic
 
@@ -38,6 +38,8 @@ class Attempt:
     stderr: str = ""
     student_file: Path | None = None
     layers: dict = field(default_factory=dict)
+    out_of_memory: bool = False
+    output_cut: bool = False
 
 
 def _out_of_protocol(attempt: Attempt, event, expected: set[str]) -> str:
@@ -117,6 +119,8 @@ def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec
         attempt.stderr = child.output_tail()[1]
         attempt.student_file = workspace.submission / exercise.module
         attempt.layers = child.status.get("layers", {})
+        attempt.out_of_memory = bool(child.status.get("out_of_memory"))
+        attempt.output_cut = bool(child.status.get("output_cut"))
     finally:
         os.close(read_fd)
         child.close()
@@ -141,7 +145,7 @@ def _stack_of_student(stderr: str, student_file: Path) -> Message | str:
     return msg("runner.stack", stack=stack, others=msg("runner.other_threads", others=others) if others else "")
 
 
-def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise) -> Message:
+def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise, limits: sandbox.Limits) -> Message:
     where = _stack_of_student(attempt.stderr, attempt.student_file) if attempt.student_file else ""
     if attempt.tampered:
         return msg("runner.tampered", seen=attempt.tampered)
@@ -150,6 +154,10 @@ def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise) -> Me
     if attempt.stopped_because == "run":
         return msg("runner.run_timed_out", exercise=exercise.id, where=where)
     code = attempt.returncode
+    if attempt.out_of_memory:
+        return msg("runner.out_of_memory", mebibytes=limits.memory_bytes >> 20, where=where)
+    if code == -signal.SIGXCPU:
+        return msg("runner.cpu_time_used_up", seconds=limits.cpu_seconds, where=where)
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
         return msg("runner.crashed", signal=name)
@@ -185,7 +193,9 @@ def _reported(spec: CheckSpec, data: dict, lang: str) -> CheckResult:
 def _unfinished_reason(attempt: Attempt) -> str:
     if attempt.tampered:
         return TAMPERED
-    if attempt.stopped_because:
+    if attempt.out_of_memory:
+        return OUT_OF_MEMORY
+    if attempt.stopped_because or attempt.returncode == -signal.SIGXCPU:
         return TIMED_OUT
     return CRASHED if attempt.returncode is not None and attempt.returncode < 0 else EXITED
 
@@ -202,13 +212,16 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
         attempt = run_attempt(exercise, submission_dir, pending, limits)
         if layers is not None and not layers:
             layers.update(attempt.layers)
+        if layers is not None and attempt.output_cut:
+            layers["output_cut"] = (f"the student's code printed more than {limits.output_bytes >> 10} KiB "
+                                    "to stdout or stderr: the rest was dropped")
         for spec in pending:
             data = attempt.results.get(spec.name)
             if data is not None:
                 results[spec.name] = _reported(spec, data, lang)
         unfinished = next((s for s in pending if s.name == attempt.running), None)
         if unfinished is not None:
-            why, reason = _why_unfinished(attempt, unfinished, exercise), _unfinished_reason(attempt)
+            why, reason = _why_unfinished(attempt, unfinished, exercise, limits), _unfinished_reason(attempt)
             if attempt.importing:
                 why = msg("runner.while_importing", why=why)
                 for spec in pending:
@@ -219,7 +232,8 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
         if remaining and unfinished is None and not (progressed and not attempt.tampered):
             # A child that ended between checks without finishing any is not tried again: the next
             # would end the same way. One that finished some goes on in a fresh child.
-            why = _why_unfinished(attempt, remaining[0], exercise) if attempt.tampered else _why_never_ran(attempt)
+            why = (_why_unfinished(attempt, remaining[0], exercise, limits) if attempt.tampered
+                   else _why_never_ran(attempt))
             for spec in remaining:
                 results[spec.name] = _result(spec, ERROR, [why], lang, _unfinished_reason(attempt))
             remaining = []

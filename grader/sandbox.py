@@ -62,6 +62,9 @@ class Workspace:
         self.submission = self.work / "submission"
         for folder in (self.work / "home", self.work / "tmp", self.submission, self.keeper):
             folder.mkdir(parents=True)
+        # An unprivileged child may pass through the base to its working folder (which the keeper
+        # gives it), but neither list the base nor enter the keeper's folder.
+        base.chmod(0o711)
         self.keeper.chmod(0o700)
 
     @classmethod

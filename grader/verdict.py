@@ -10,7 +10,7 @@ import pytest_timeout
 from grader.feedback import Feedback, NotMeasurable
 from grader.messages import Message, msg, render
 from grader.report import (DEPENDENCY_MISSING, ERROR, FAILED, GRADER_ERROR, IMPORT_ERROR, NOT_MEASURABLE,
-                           PASSED, SKIPPED, TIMED_OUT)
+                           OUT_OF_MEMORY, PASSED, SKIPPED, TIMED_OUT)
 from grader.submission import SubmissionImportError, describe_exception, frames_message, student_frames
 
 
@@ -73,6 +73,9 @@ def _student_raised(exc: BaseException, student_file: str) -> Verdict:
     original = exc.original if isinstance(exc, StudentInterrupt) else exc
     where = _where(original, student_file) or _where(exc, student_file)
     raised = msg("verdict.your_code_raised", error=describe_exception(original), where=where)
+    if isinstance(original, MemoryError):
+        return Verdict(FAILED, [msg("verdict.out_of_memory", error=describe_exception(original), where=where)],
+                       OUT_OF_MEMORY)
     cause = _known_cause(original)
     return Verdict(FAILED, [cause, raised] if cause else [raised])
 

@@ -9,15 +9,23 @@ machine down.
 """
 from __future__ import annotations
 
+import json
 import os
-from pathlib import Path
+import pwd
+import re
+import shutil
 import subprocess
+import sys
+import tempfile
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_grade
+from conftest import ROOT, VARIANTS, run_grade
 from grader.catalog import load_catalog
+from grader.runner import run_checks
+from grader.sandbox import Limits
 
 EXERCISE = load_catalog()["exercise1"]
 REFERENCE = (ROOT / "solutions" / EXERCISE.module).read_text(encoding="utf-8")
@@ -156,6 +164,8 @@ def test_a_runaway_allocation_ends_as_the_students_failure(tmp_path):
     """))
     checks = _assert_only_the_attacked_checks_lose(graded)
     assert any("MemoryError" in checks[name]["feedback"] for name in ATTACKED)
+    raised = [checks[name] for name in ATTACKED if "Your code raised MemoryError" in checks[name]["feedback"]]
+    assert raised and {check["reason"] for check in raised} == {"out of memory"}
 
 
 def test_the_submission_sees_only_the_loopback_interface(tmp_path):
@@ -210,6 +220,31 @@ REACHING_IN = {
         import sys
         sys.settrace(None)
     """,
+    "replaces_a_check_function_through_sys_modules": """
+        import sys
+        sys.modules["grader.checks.exercise1"].observe_call = lambda function, *args, **kwargs: None
+    """,
+    "follows_references_with_gc_get_referrers": """
+        import gc, sys
+        gc.get_referrers(sys.modules["grader.plugin"].GraderSession)
+    """,
+    "switches_off_tracing_in_new_threads": """
+        import threading
+        threading.settrace(None)
+    """,
+    "puts_back_the_real_lock": """
+        import _thread, threading
+        threading.Lock = _thread.allocate_lock
+    """,
+    # Signal 0 sends nothing: were the guard to let it through, no process would be harmed.
+    "signals_every_process": """
+        import os
+        os.kill(-1, 0)
+    """,
+    "signals_its_own_process_group": """
+        import os
+        os.killpg(0, 0)
+    """,
     "rewrites_the_graders_files": """
         import pathlib, sys
         for _path in pathlib.Path(sys.modules["grader"].__file__).parent.rglob("*.py"):
@@ -234,14 +269,22 @@ def test_hundreds_of_processes_are_capped_and_none_is_left(tmp_path):
     marker = "608.25"
     graded = _grade(tmp_path, with_attack(f"""
         import subprocess
+        _started, _refused = 0, "nothing"
         for _ in range(400):
             try:
                 subprocess.Popen(["sleep", "{marker}"])
-            except OSError:
+                _started += 1
+            except OSError as problem:
+                _refused = type(problem).__name__
                 break
+        raise RuntimeError(f"started {{_started}}, then {{_refused}}")
     """))
     assert graded.report["exercises"][0]["checks"]
     assert _processes_with(marker) == []
+    _active_or_skip(graded, "processes")
+    feedback = graded.check("test_count_with_lock_returns_every_increment")["feedback"]
+    started = int(re.search(r"started (\d+), then BlockingIOError", feedback).group(1))
+    assert started < 256
 
 
 def test_an_endless_thread_does_not_keep_the_run_alive(tmp_path):
@@ -251,3 +294,173 @@ def test_an_endless_thread_does_not_keep_the_run_alive(tmp_path):
     """))
     checks = {c["name"]: c for c in graded.report["exercises"][0]["checks"]}
     assert all(c["status"] != "error" for name, c in checks.items() if name not in ATTACKED)
+
+
+def _active_or_skip(graded, layer: str) -> None:
+    sandbox = graded.report["sandbox"]
+    if layer not in sandbox["active"]:
+        pytest.skip(f"the {layer} layer is not active here: {sandbox['skipped'].get(layer)}")
+
+
+def test_the_submission_runs_as_an_unprivileged_user(tmp_path):
+    graded = _grade(tmp_path, with_attack("""
+        import os
+        raise RuntimeError(f"uid={os.getuid()} euid={os.geteuid()} gid={os.getgid()}")
+    """))
+    _active_or_skip(graded, "user")
+    nobody = pwd.getpwnam("nobody")
+    feedback = graded.check("test_count_with_lock_returns_every_increment")["feedback"]
+    assert f"uid={nobody.pw_uid} euid={nobody.pw_uid} gid={nobody.pw_gid}" in feedback
+    _assert_only_the_attacked_checks_lose(graded)
+
+
+def test_the_unprivileged_user_cannot_open_the_graders_files_nor_the_submission_for_writing(tmp_path):
+    """A shell started by the submission is not watched by the grader's audit hook: what stops it is
+    the user's own permissions. `true >> file` opens for appending and writes nothing."""
+    import grader
+    targets = [Path(grader.__file__).parent / "report.py", tmp_path / "submission" / EXERCISE.module]
+    script = "; ".join(f"true >> {target} && echo OPENED {target}" for target in targets)
+    graded = _grade(tmp_path, with_attack(f"""
+        import subprocess
+        _done = subprocess.run(["sh", "-c", {script!r}], capture_output=True, text=True)
+        raise RuntimeError("shell said: " + _done.stdout + _done.stderr)
+    """))
+    _active_or_skip(graded, "user")
+    feedback = graded.check("test_count_with_lock_returns_every_increment")["feedback"]
+    assert "OPENED" not in feedback
+    assert feedback.count("Permission denied") == len(targets)
+
+
+def _grade_as_nobody(source: str) -> subprocess.CompletedProcess:
+    """`grade 1 --sandbox` run by the unprivileged user, on a submission it can read."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can run the grader as another user")
+    probe = subprocess.run([sys.executable, "-c", "import grader, numpy, pytest"], user="nobody",
+                           group="nogroup", extra_groups=[], cwd="/", capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"nobody cannot run this interpreter: {probe.stderr.strip()[-200:]}")
+    folder = Path(tempfile.mkdtemp(prefix="grader-test-"))
+    try:
+        folder.chmod(0o755)
+        (folder / EXERCISE.module).write_text(source, encoding="utf-8")
+        return subprocess.run([sys.executable, "-m", "grader", "1", "--path", str(folder), "--format", "json",
+                               "--include-hidden", "--sandbox"], user="nobody", group="nogroup",
+                              extra_groups=[], cwd="/", capture_output=True, text=True, timeout=240,
+                              env={"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8"})
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_without_root_the_privileged_layers_are_skipped_and_listed(tmp_path):
+    """A student's laptop: no root, no writable cgroups. The run still reaps what the submission
+    left behind, and `--sandbox` says what protected it and what did not."""
+    marker = "609.25"
+    done = _grade_as_nobody(with_attack(f"""
+        import subprocess
+        subprocess.Popen(["setsid", "sleep", "{marker}"], start_new_session=True)
+    """))
+    report = json.loads(done.stdout)
+    assert report["score"] == report["max_score"]
+    assert _processes_with(marker) == []
+    skipped = report["sandbox"]["skipped"]
+    assert skipped["network"] == "a network namespace needs root"
+    assert skipped["user"] == "already unprivileged"
+    assert {"pids", "memory", "processes"} <= set(skipped)
+    assert {"reaper", "memory", "cpu time", "output", "environment"} <= set(report["sandbox"]["active"])
+    assert "off  network: a network namespace needs root" in done.stderr
+    assert "on   reaper:" in done.stderr
+
+
+def test_threads_started_with_the_tracing_cleared_are_caught(tmp_path):
+    """`threading._trace_hook` cleared directly (no function call the grader could refuse): the
+    racy counter's threads then run without forced switches and would keep every increment. The
+    threads that ran the student's code unseen by the tracer are the evidence."""
+    racy = (VARIANTS / "exercise1" / "no_lock.py").read_text(encoding="utf-8")
+    graded = _grade(tmp_path, racy + textwrap.dedent("""
+
+        _racy_count_with_lock = count_with_lock
+
+
+        def count_with_lock(n_threads=10, increments=1):
+            threading._trace_hook = None
+            return _racy_count_with_lock(n_threads, increments)
+    """))
+    check = graded.check("test_count_with_lock_keeps_every_increment_when_threads_switch")
+    assert (check["status"], check["reason"]) == ("error", "tampered"), check
+    assert "without the grader's tracing" in check["feedback"]
+
+
+def _run_one_check(tmp_path, source: str, check: str, limits: Limits):
+    """One check of exercise1 graded by the runner itself, under `limits`."""
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    (folder / EXERCISE.module).write_text(source, encoding="utf-8")
+    layers: dict = {}
+    spec = EXERCISE.check(check)
+    return run_checks(EXERCISE, folder, [spec], limits=limits, layers=layers)[check], layers
+
+
+def test_a_cpu_burning_loop_is_stopped_by_the_cpu_time_limit(tmp_path):
+    """The check's own time limit is far longer than the CPU limit given here: what ends the loop is
+    RLIMIT_CPU, and the verdict says so."""
+    result, _ = _run_one_check(tmp_path, with_attack("""
+        while True:
+            pass
+    """), "test_count_with_lock_returns_every_increment", Limits(cpu_seconds=3))
+    assert (result.status, result.reason) == ("error", "timed out"), result
+    assert "3 s of CPU time" in result.feedback
+
+
+def test_the_memory_cgroup_killing_the_child_ends_as_out_of_memory(tmp_path):
+    """Two children of 250 MiB each stay under the per-process limit (RLIMIT_DATA) but not under the
+    cgroup's 400 MiB for all of them; the grading process, once they are started, offers itself to the
+    OOM killer first."""
+    result, layers = _run_one_check(tmp_path, with_attack("""
+        import subprocess, sys
+        hog = "import time; time.sleep(0.5); b = b'x' * (250 << 20); time.sleep(60)"
+        hogs = [subprocess.Popen([sys.executable, "-c", hog]) for _ in range(2)]
+        with open("/proc/self/oom_score_adj", "w") as adj:
+            adj.write("1000")
+        for hog in hogs:
+            hog.wait()
+    """), "test_count_with_lock_returns_every_increment", Limits(memory_bytes=400 << 20))
+    if "memory (all processes)" not in layers["active"]:
+        pytest.skip(f"no memory cgroup here: {layers['skipped'].get('memory')}")
+    assert (result.status, result.reason) == ("error", "out of memory"), result
+    assert "400 MiB" in result.feedback
+
+
+def test_clocks_wound_back_do_not_hide_busy_waiting(tmp_path):
+    """exercise1's busy-wait check measures the CPU its process used while the printer waits, with a
+    clock taken before the student's import: a submission that stops every clock of `time` fools
+    only itself (exercise5's speedup has its own variant of this, clock_patched_to_fake_a_speedup)."""
+    busy = (VARIANTS / "exercise1" / "queue_busy_wait.py").read_text(encoding="utf-8")
+    graded = _grade(tmp_path, busy + textwrap.dedent("""
+
+        for _name in ("process_time", "perf_counter", "monotonic", "time", "thread_time"):
+            setattr(time, _name, lambda: 0.0)
+    """))
+    check = graded.check("test_count_with_queue_does_not_busy_wait")
+    assert (check["status"], check["reason"]) == ("failed", ""), check
+    assert "busy" in check["feedback"]
+
+
+def test_output_written_past_pytests_capture_is_cut_and_the_report_says_so(tmp_path):
+    """pytest captures what a check prints; a submission that writes to the process's real output
+    pipes (every pipe but the event pipe, whose number the command line shows) reaches the keeper,
+    which keeps 1 MiB of each and says it cut the rest."""
+    graded = _grade(tmp_path, with_attack("""
+        import os, stat
+        _args = open("/proc/self/cmdline", "rb").read().split(b"\\0")
+        _events = int(_args[_args.index(b"--events-fd") + 1])
+        for _name in os.listdir("/proc/self/fd"):
+            _fd = int(_name)
+            try:
+                if _fd > 2 and _fd != _events and stat.S_ISFIFO(os.fstat(_fd).st_mode):
+                    for _ in range(24):
+                        os.write(_fd, b"y" * 65536)
+            except OSError:
+                pass
+    """))
+    assert graded.report["score"] == graded.report["max_score"]
+    assert "1024 KiB" in graded.report["sandbox"]["output_cut"]

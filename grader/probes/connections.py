@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from grader.probes.patches import check_still_installed
+
 # `connect` is inherited from the C socket type; the watch puts its wrapper on the Python subclass,
 # which every socket made through the `socket` module is an instance of, and removes it afterwards.
 _OWNS_CONNECT = "connect" in vars(socket.socket)
@@ -59,6 +61,7 @@ def watch_connections() -> Iterator[ConnectionLog]:
     try:
         yield log
     finally:
+        check_still_installed(socket.socket, {"connect": connect}, "connection watch")
         if _OWNS_CONNECT:
             socket.socket.connect = _ORIGINAL_CONNECT
         else:

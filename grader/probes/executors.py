@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from grader.probes.patches import check_still_installed
+
 _ORIGINAL_INIT = ThreadPoolExecutor.__init__
 
 
@@ -52,4 +54,5 @@ def watch_executors() -> Iterator[ExecutorLog]:
     try:
         yield log
     finally:
+        check_still_installed(ThreadPoolExecutor, {"__init__": init}, "executor watch")
         ThreadPoolExecutor.__init__ = _ORIGINAL_INIT

@@ -26,6 +26,7 @@ from multiprocessing.process import BaseProcess
 from typing import Iterator
 
 from grader.messages import Message, msg
+from grader.probes.patches import check_still_installed
 
 _ORIGINAL_INIT = BaseProcess.__init__
 _ORIGINAL_START = BaseProcess.start
@@ -274,6 +275,13 @@ def watch_processes() -> Iterator[ProcessLog]:
     try:
         yield log
     finally:
+        for owner, installed in ((BaseProcess, {"__init__": init, "start": start, "join": join}),
+                                 (queues.Queue, {"__init__": queue_init, "put": put, "get": get}),
+                                 (queues.SimpleQueue, {"put": simple_put, "get": simple_get}),
+                                 (connection, {"Pipe": pipe}),
+                                 (connection._ConnectionBase, {"send": send, "recv": recv}),
+                                 (managers.BaseProxy, {"_callmethod": callmethod})):
+            check_still_installed(owner, installed, "process watch")
         BaseProcess.__init__, BaseProcess.start, BaseProcess.join = _ORIGINAL_INIT, _ORIGINAL_START, _ORIGINAL_JOIN
         queues.Queue.__init__, queues.Queue.put, queues.Queue.get = _ORIGINAL_QUEUE_INIT, _ORIGINAL_PUT, _ORIGINAL_GET
         queues.SimpleQueue.put, queues.SimpleQueue.get = _ORIGINAL_SIMPLE_PUT, _ORIGINAL_SIMPLE_GET

@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Callable
 
+from grader.guard import report_tampering
 from grader.probes.locks import LockLog, LockRegistry
 from grader.probes.prints import PrintLog, watch_prints
 from grader.probes.threads import StartedThread, ThreadLog, watch_threads
@@ -61,6 +62,26 @@ def _raise_probe_faults(log: ThreadLog) -> None:
             raise ProbeFault(f"the tracer failed in thread {name}: {error!r}") from error
 
 
+def _runs_student_code(started: StartedThread, student_file: str) -> bool:
+    """Whether the thread's target (or its `run` override) is a function of the student's file."""
+    runner = started.target if started.target is not None else type(started.thread).run
+    return getattr(getattr(runner, "__code__", None), "co_filename", None) == student_file
+
+
+def _check_tracing(tracer: StudentTracer, installed: dict, finished: list[StartedThread],
+                   student_file: str) -> None:
+    """Report tampering when the tracer was changed during the call, or a thread that ran the
+    student's code to its end was never seen by it (tracing switched off when it started)."""
+    changed = [name for name, value in installed.items() if vars(tracer).get(name) is not value]
+    if changed:
+        report_tampering(f"the bytecode tracer was changed while the check ran ({', '.join(changed)})")
+    untraced = [s for s in finished
+                if _runs_student_code(s, student_file) and not tracer.log.ran_student_code(s.thread)]
+    if untraced:
+        report_tampering(f"{len(untraced)} thread(s) ran your code without the grader's tracing "
+                         "(threading.settrace switched off)")
+
+
 def observe_call(function: Callable, *args, student_file: str, preemption: Preemption | None = None,
                  locks: LockRegistry | None = None, leave_running: bool = False, steady: bool = False,
                  **kwargs) -> Observation:
@@ -74,10 +95,15 @@ def observe_call(function: Callable, *args, student_file: str, preemption: Preem
     tracer = StudentTracer(student_file, preemption, locks.held if locks else no_locks)
     try:
         with tracer as trace_log, (locks.recording() if locks else nullcontext()) as lock_log:
+            # Kept here, out of the student's reach (frames are refused), to be compared afterwards.
+            installed = dict(vars(tracer))
             with steady_scheduling() if steady else nullcontext():
                 with watch_threads() as thread_log, watch_prints() as print_log:
                     result = function(*args, **kwargs)
                 _settle(thread_log.alive_at_return)
+            # Threads that ended while the tracer was on: each ran its whole target under it.
+            finished = [s for s in thread_log.started if not s.thread.is_alive()]
+            _check_tracing(tracer, installed, finished, student_file)
     except BaseException:
         tracer.freeze_leftovers()
         raise

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from grader.probes.patches import check_still_installed
+
 
 @dataclass
 class PrintLog:
@@ -57,8 +59,9 @@ def watch_prints() -> Iterator[PrintLog]:
     """Record the threads that write to `sys.stdout` while the block runs."""
     log = PrintLog()
     previous = sys.stdout
-    sys.stdout = _NotingStream(previous, log)
+    sys.stdout = noting = _NotingStream(previous, log)
     try:
         yield log
     finally:
+        check_still_installed(sys, {"stdout": noting}, "print watch")
         sys.stdout = previous

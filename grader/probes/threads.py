@@ -12,6 +12,7 @@ from typing import Iterator
 
 from grader.feedback import shown
 from grader.messages import Message, msg
+from grader.probes.patches import check_still_installed
 
 _ORIGINAL_START = threading.Thread.start
 _ORIGINAL_JOIN = threading.Thread.join
@@ -97,6 +98,8 @@ def watch_threads() -> Iterator[ThreadLog]:
     try:
         yield log
     finally:
+        check_still_installed(threading.Thread, {"start": start, "join": join}, "thread watch")
+        check_still_installed(threading, {"excepthook": excepthook}, "thread watch")
         threading.Thread.start, threading.Thread.join = _ORIGINAL_START, _ORIGINAL_JOIN
         threading.excepthook = previous_hook
         log.alive_at_return = [s for s in log.started if s.thread.is_alive()]

@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Callable, Iterator
 
+from grader.guard import report_tampering
+
 _sleep = time.sleep
+# Taken before any student module is imported: a submission that rebinds them cannot make the tracer
+# install nothing.
+_sys_settrace, _sys_gettrace, _threading_settrace = sys.settrace, sys.gettrace, threading.settrace
 SHARED_STORES = ("STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR")
 
 
@@ -132,6 +137,8 @@ class StudentTracer:
         self._active = False
         self._frozen = False
         self._delayed: set[threading.Thread] = set()
+        # One bound method, installed and later looked for by identity.
+        self._hook = self._on_call
 
     def _instruction(self, frame: FrameType) -> dis.Instruction | None:
         table = self._instructions.get(frame.f_code)
@@ -189,13 +196,16 @@ class StudentTracer:
 
     def __enter__(self) -> TraceLog:
         self._active = True
-        threading.settrace(self._on_call)
-        sys.settrace(self._on_call)
+        _threading_settrace(self._hook)
+        _sys_settrace(self._hook)
         return self.log
 
     def __exit__(self, *exc) -> None:
-        sys.settrace(None)
-        threading.settrace(None)
+        if _sys_gettrace() is not self._hook or threading._trace_hook is not self._hook:
+            report_tampering("the bytecode tracing was switched off (sys.settrace or threading.settrace) "
+                             "while the check ran")
+        _sys_settrace(None)
+        _threading_settrace(None)
         self._active = False
 
     def _park_if_frozen(self, me: int) -> None:
