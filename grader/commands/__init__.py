@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "batch": "batch",
+}
 
 
 def find(word: str) -> Callable[[list[str]], int] | None:
