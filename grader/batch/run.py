@@ -107,7 +107,9 @@ def run_batch(options: Options, progress_stream: TextIO) -> Outcome:
     """Run the batch `options` describe; the outputs under `options.out` are kept up to date."""
     started = time.monotonic()
     options.out.mkdir(parents=True, exist_ok=True)
-    records = latest(Store(options.out / "results.jsonl").load())
+    store = Store(options.out / "results.jsonl")
+    store.repair()
+    records = latest(store.load())
     with tempfile.TemporaryDirectory(prefix="grader-unpacked-") as unpacked:
         students = discover(options.submissions, Path(unpacked), options.roster)
         jobs = plan(students, options.exercises)  # jobs hold the files' bytes: the folder may go

@@ -5,7 +5,7 @@ A line is the exercise object of `grade --format json` plus who and what was gra
 grading, a retry of its open checks, or a submission with nothing to grade). The last line of a
 student and exercise is the one in force. A line is written with one `write` on a file opened for
 appending and synced, so a killed batch leaves whole lines; a torn last line (a power cut) is
-dropped when the file is opened again.
+ignored when reading and cut off before a batch appends again.
 """
 from __future__ import annotations
 
@@ -61,15 +61,19 @@ class Store:
     def __init__(self, path: Path):
         self.path = path
 
-    def load(self) -> list[Record]:
-        """Every whole line, in the order written; a torn last line is cut off the file."""
-        if not self.path.exists():
-            return []
-        data = self.path.read_bytes()
-        whole = data[:data.rfind(b"\n") + 1]
-        if len(whole) != len(data):
+    def _whole_lines(self) -> bytes:
+        data = self.path.read_bytes() if self.path.exists() else b""
+        return data[:data.rfind(b"\n") + 1]
+
+    def repair(self) -> None:
+        """Cut a torn last line (a power cut while writing) off the file, before appending to it."""
+        if self.path.exists() and self.path.stat().st_size != len(whole := self._whole_lines()):
             with self.path.open("r+b") as handle:
                 handle.truncate(len(whole))
+
+    def load(self) -> list[Record]:
+        """Every whole line, in the order written (a torn last line is left out)."""
+        whole = self._whole_lines()
         records = []
         for number, line in enumerate(whole.decode("utf-8", errors="replace").splitlines(), start=1):
             try:
