@@ -22,9 +22,10 @@ import pytest
 from conftest import ROOT, VARIANTS, Declared, run_grade, wrong_verdicts
 from grader.batch.archive import ArchiveError, Caps, extract
 from grader.batch.discover import find_exercise_file
-from grader.batch.store import GRADED, Record, Store
+from grader.batch.store import GRADED, RETRIED, Record, Store
 from grader.catalog import load_catalog
-from grader.report import CRASHED, EXITED, IMPORT_ERROR, NOT_SUBMITTED, OK, TIMED_OUT, UNREADABLE, ExerciseResult
+from grader.report import (CRASHED, EXITED, IMPORT_ERROR, NOT_MEASURABLE, NOT_SUBMITTED, OK, TIMED_OUT, UNREADABLE,
+                           ExerciseResult)
 
 CATALOG = load_catalog()
 EX2, EX4 = CATALOG["exercise2"], CATALOG["exercise4"]
@@ -360,3 +361,26 @@ def test_batch_usage_errors_exit_2_with_one_line(args, message, tmp_path):
     done = run_grade("batch", *args, cwd=tmp_path)
     assert done.exit_code == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_retry_open_grades_not_measurable_checks_again_and_only_those(small_class, uninterrupted, tmp_path):
+    out = tmp_path / "open"
+    out.mkdir()
+    lines = (uninterrupted / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [Record.from_line(line) for line in lines]
+    opened = next(r for r in records if r.key == ("s3", "exercise2"))
+    check = opened.result.checks[1]
+    check.status, check.reason, check.points, check.feedback = "skipped", NOT_MEASURABLE, 0.0, "Not measurable"
+    (out / "results.jsonl").write_text("".join(r.to_line() for r in records), encoding="utf-8")
+
+    kept = batch(str(small_class), "--out", str(out), "--exercises", "2,4")
+    assert "This run: 0 graded, 10 unchanged and kept, 0 retried" in kept.stdout
+    assert f"| s3 | exercise2 | {NOT_MEASURABLE} |" in kept.stdout
+
+    done = batch(str(small_class), "--out", str(out), "--exercises", "2,4", "--retry-open")
+    assert "This run: 0 graded, 10 unchanged and kept, 1 retried" in done.stdout
+    last = read_results(out)[-1]
+    assert (last.key, last.grading) == (("s3", "exercise2"), RETRIED)
+    assert last.result.checks[1].status == "passed"
+    assert last.result.checks[0].duration_s == opened.result.checks[0].duration_s  # kept, not graded again
+    assert (out / "gradebook.csv").read_text() == (uninterrupted / "gradebook.csv").read_text()
