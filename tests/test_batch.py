@@ -6,8 +6,10 @@ the catalog and what the submission declares, never written down by hand.
 """
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import re
 import shutil
 import signal
 import subprocess
@@ -22,6 +24,8 @@ import pytest
 from conftest import ROOT, VARIANTS, Declared, run_grade, wrong_verdicts
 from grader.batch.archive import ArchiveError, Caps, extract
 from grader.batch.discover import find_exercise_file
+from grader.batch.feedback import file_name
+from grader.batch.progress import progress_for
 from grader.batch.store import GRADED, RETRIED, Record, Store
 from grader.catalog import load_catalog
 from grader.report import (CRASHED, EXITED, IMPORT_ERROR, NOT_MEASURABLE, NOT_SUBMITTED, OK, TIMED_OUT, UNREADABLE,
@@ -196,6 +200,18 @@ def test_a_generated_class_grades_end_to_end_with_every_verdict_as_expected(tmp_
     assert f"Students: {len(expected)} " in summary
     for student in ("hangs", "crashes", "exits", "syntax_error", "broken_zip"):
         assert f"| {student} | exercise2 | {expected[student].status} |" in summary
+    assert_charts_load(out / "summary.html", ["exercise2: scores", "exercise2: pass rate per check",
+                                              "exercise4: scores", "exercise4: pass rate per check"])
+
+
+def assert_charts_load(page: Path, titles: list[str]) -> None:
+    """Every chart of the page is an embedded image that decodes, with the expected titles."""
+    image = pytest.importorskip("matplotlib.image")
+    charts = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([^"]+)">', page.read_text(encoding="utf-8"))
+    assert [title for title, _ in charts] == titles
+    for _, data in charts:
+        pixels = image.imread(io.BytesIO(base64.b64decode(data)), format="png")
+        assert pixels.shape[0] > 50 and pixels.shape[1] > 50
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,3 +400,43 @@ def test_retry_open_grades_not_measurable_checks_again_and_only_those(small_clas
     assert last.result.checks[1].status == "passed"
     assert last.result.checks[0].duration_s == opened.result.checks[0].duration_s  # kept, not graded again
     assert (out / "gradebook.csv").read_text() == (uninterrupted / "gradebook.csv").read_text()
+
+
+def test_dask_on_a_local_cluster_gives_the_same_results_as_the_local_pool(small_class, uninterrupted, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, resources={"cores": 2}, processes=True,
+                                  dashboard_address=None) as cluster:
+        out = tmp_path / "dask"
+        done = batch(str(small_class), "--out", str(out), "--exercises", "2,4",
+                     "--scheduler", cluster.scheduler_address)
+    assert done.exit_code == 0, done.stderr[-2000:]
+    assert _verdicts(out) == _verdicts(uninterrupted)
+    assert (out / "gradebook.csv").read_text() == (uninterrupted / "gradebook.csv").read_text()
+
+
+def test_dask_workers_without_a_cores_resource_are_a_usage_error(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    (tmp_path / "subs" / "s1").mkdir(parents=True)
+    (tmp_path / "subs" / "s1" / EX2.module).write_text(REFERENCE["exercise2"], encoding="utf-8")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        done = batch(str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--exercises", "2",
+                     "--scheduler", cluster.scheduler_address)
+    assert done.exit_code == 2
+    assert "every worker must be started with --resources cores=N" in done.stderr
+
+
+@pytest.mark.parametrize("student, name", [("ann", "ann.md"), ("../../etc/x", ".._.._etc_x.md"), ("..", "_.md"),
+                                           ("Jane Doe_1_assignsubmission_file_", "Jane_Doe_1_assignsubmission_file_.md")])
+def test_feedback_file_names_stay_inside_the_feedback_folder(student, name):
+    assert file_name(student) == name
+
+
+def test_progress_off_a_terminal_is_one_plain_line_per_job():
+    stream = io.StringIO()
+    progress = progress_for(2, stream)
+    progress.finished("ann", "exercise2", OK)
+    progress.finished("bob", "exercise2", TIMED_OUT)
+    progress.close()
+    assert stream.getvalue().splitlines() == ["[1/2] ann exercise2: ok (0 not ok so far)",
+                                              "[2/2] bob exercise2: timed out (1 not ok so far)"]

@@ -5,11 +5,14 @@ import os
 import tempfile
 from pathlib import Path
 
+READABLE = 0o644
+
 
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` in one step: written to a temporary file beside it, then renamed."""
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(descriptor, READABLE)  # mkstemp makes it private; an output is for sharing
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(temporary, path)

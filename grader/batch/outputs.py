@@ -1,7 +1,7 @@
 """The files a batch keeps up to date under RESULTS while it runs: feedback of each student as soon
 as one of their exercises is graded; gradebook.csv, checks.csv and summary.md at most every few
 seconds (each is rewritten whole, so a class of thousands is not rewritten after every job) and at
-the end."""
+the end; summary.html (with its charts) at the end."""
 from __future__ import annotations
 
 import time
@@ -12,6 +12,7 @@ from grader.batch.feedback import write_feedback
 from grader.batch.files import write_atomically
 from grader.batch.gradebook import write_checks, write_gradebook
 from grader.batch.summary import Counts, summary_markdown
+from grader.batch.summary_html import summary_html
 
 REWRITE_EVERY_S = 2.0
 
@@ -40,7 +41,8 @@ class Outputs:
         return summary
 
     def write_all(self, counts: Counts) -> str:
-        """Every output, every student's feedback included; return the summary."""
+        """Every output, every student's feedback and summary.html included; return the summary."""
         for student in self.book.students:
             write_feedback(self.book, student, self.folder)
+        write_atomically(self.folder / "summary.html", summary_html(self.book, counts))
         return self.write_class(counts)

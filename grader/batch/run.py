@@ -36,6 +36,8 @@ class Options:
 
 @dataclass
 class Outcome:
+    """What a finished batch leaves: the class's results, what this run did, the summary text."""
+
     book: ClassResults
     counts: Counts
     summary: str

@@ -33,16 +33,29 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows] + [""]
 
 
-def _exercise_rows(book: ClassResults) -> list[list[str]]:
+EXERCISE_HEADER = ["exercise", "submitted", "mean", "possible"]
+FAILED_HEADER = ["check", "exercise", "failed", "error", "of"]
+TROUBLE_HEADER = ["student", "exercise", "status"]
+
+
+def submitted_results(book: ClassResults, exercise) -> list:
+    """The results of the students who handed the exercise in (not missing, not unreadable)."""
+    found = (book.result(student, exercise) for student in book.students)
+    return [result for result in found if result and result.status not in _ABSENT]
+
+
+def exercise_rows(book: ClassResults) -> list[list[str]]:
+    """Per exercise: how many submitted it, their mean score, the points possible."""
     rows = []
     for exercise in book.exercises:
-        results = [r for r in (book.result(s, exercise) for s in book.students) if r and r.status not in _ABSENT]
+        results = submitted_results(book, exercise)
         mean = sum(r.score for r in results) / len(results) if results else 0.0
         rows.append([exercise.id, str(len(results)), f"{mean:.2f}", points(book.possible(exercise))])
     return rows
 
 
-def _failed_rows(book: ClassResults) -> list[list[str]]:
+def failed_rows(book: ClassResults) -> list[list[str]]:
+    """The checks failed (or ended in an error) most often, with how often and out of how many."""
     failed, errors, runs = Counter(), Counter(), Counter()
     for student in book.students:
         for result in book.results(student):
@@ -59,25 +72,33 @@ def _failed_rows(book: ClassResults) -> list[list[str]]:
             for exercise, name in worst]
 
 
-def _trouble_rows(book: ClassResults) -> list[list[str]]:
+def trouble_rows(book: ClassResults) -> list[list[str]]:
+    """The exercises of students that errored, timed out, were flagged or stay open."""
     return [[student.id, result.exercise, result.status] for student in book.students
             for result in book.results(student) if result.status not in (OK, NOT_SUBMITTED)]
 
 
+def headline(book: ClassResults, counts: Counts) -> str:
+    """One sentence: the class, what this run did, how long it took."""
+    submitted = sum(1 for student in book.students if student.submitted)
+    return (f"Students: {len(book.students)} ({submitted} with a submission). "
+            f"This run: {counts.graded} graded, {counts.reused} unchanged and kept, "
+            f"{counts.retried} retried (not measurable), {counts.not_graded} with nothing to grade; "
+            f"took {_duration(counts.seconds)}.")
+
+
+# The summary's tables, in order: title, header, rows.
+SECTIONS = (
+    ("Mean score per exercise (of the students who submitted it)", EXERCISE_HEADER, exercise_rows),
+    ("Checks failed most often", FAILED_HEADER, failed_rows),
+    ("Submissions that errored, timed out, were flagged or stay open", TROUBLE_HEADER, trouble_rows),
+)
+
+
 def summary_markdown(book: ClassResults, counts: Counts) -> str:
     """The summary of the class as Markdown."""
-    submitted = sum(1 for student in book.students if student.submitted)
-    lines = ["# Batch summary", "",
-             f"Students: {len(book.students)} ({submitted} with a submission). "
-             f"This run: {counts.graded} graded, {counts.reused} unchanged and kept, "
-             f"{counts.retried} retried (not measurable), {counts.not_graded} with nothing to grade; "
-             f"took {_duration(counts.seconds)}.", "",
-             "## Mean score per exercise (of the students who submitted it)", ""]
-    lines += _table(["exercise", "submitted", "mean", "possible"], _exercise_rows(book))
-    lines += ["## Checks failed most often", ""]
-    failed = _failed_rows(book)
-    lines += _table(["check", "exercise", "failed", "error", "of"], failed) if failed else ["None.", ""]
-    lines += ["## Submissions that errored, timed out, were flagged or stay open", ""]
-    trouble = _trouble_rows(book)
-    lines += _table(["student", "exercise", "status"], trouble) if trouble else ["None.", ""]
+    lines = ["# Batch summary", "", headline(book, counts), ""]
+    for title, header, rows_of in SECTIONS:
+        rows = rows_of(book)
+        lines += [f"## {title}", ""] + (_table(header, rows) if rows else ["None.", ""])
     return "\n".join(lines)

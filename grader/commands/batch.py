@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from grader.batch.executor import LocalExecutor
+from grader.batch.executor import Executor, LocalExecutor
 from grader.batch.roster import read_roster
 from grader.batch.run import Options, run_batch
 from grader.catalog import Exercise, load_catalog, resolve
@@ -25,6 +25,8 @@ def build_parser() -> Parser:
     parser.add_argument("--exercises", metavar="LIST", help="only these exercises, e.g. 1,3 (default: all)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="grade N submissions side by side (timing checks still run alone)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on a Dask cluster (tcp://HOST:8786) instead of this machine")
     parser.add_argument("--regrade", action="store_true",
                         help="grade everything again, even what results.jsonl already holds")
     parser.add_argument("--retry-open", action="store_true",
@@ -46,6 +48,15 @@ def chosen_exercises(text: str | None) -> list[Exercise]:
     return sorted(chosen.values(), key=lambda exercise: exercise.number)
 
 
+def _executor(args) -> Executor:
+    if args.scheduler is None:
+        return LocalExecutor(args.jobs)
+    if args.jobs != 1:
+        raise UsageError("--jobs is for grading on this machine; with --scheduler the workers' cores decide")
+    from grader.batch.dask_executor import DaskExecutor  # Dask is imported only when asked for
+    return DaskExecutor(args.scheduler)
+
+
 def run(argv: list[str]) -> int:
     """Parse `argv`, run the batch, print its summary."""
     args = build_parser().parse_args(argv)
@@ -56,7 +67,7 @@ def run(argv: list[str]) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a folder")
     options = Options(submissions=args.submissions, out=args.out, exercises=chosen_exercises(args.exercises),
-                      executor=LocalExecutor(args.jobs),
+                      executor=_executor(args),
                       roster=read_roster(args.roster) if args.roster else None,
                       regrade=args.regrade, retry_open=args.retry_open)
     outcome = run_batch(options, sys.stderr)
