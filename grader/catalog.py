@@ -66,6 +66,9 @@ class CheckSpec:
     # Hints beyond the first (`hints:` in the YAML), each more concrete than the one before, never
     # the solution: `grade hint` gives them one level at a time.
     more_hints: tuple[Text, ...] = ()
+    # The check measures time (a speedup, a timing it compares or shows): work running beside it on
+    # the same machine would change its verdict, so a batch grades it with nothing beside it.
+    timing: bool = False
 
     @property
     def hidden(self) -> bool:
@@ -93,6 +96,11 @@ class Exercise:
     def module_name(self) -> str:
         return self.module.removesuffix(".py")
 
+    @property
+    def has_timing(self) -> bool:
+        """Whether any check of this exercise measures time (see `CheckSpec.timing`)."""
+        return any(spec.timing for spec in self.checks)
+
     def check(self, name: str) -> CheckSpec:
         for spec in self.checks:
             if spec.name == name:
@@ -117,11 +125,14 @@ def _parse_check(raw: dict, source: Path) -> CheckSpec:
             timeout=float(raw.get("timeout", DEFAULT_CHECK_TIMEOUT)),
             thresholds=dict(raw.get("thresholds") or {}),
             more_hints=tuple(Text.parse(text) for text in raw.get("hints") or ()),
+            timing=raw.get("timing", False),
         )
     except KeyError as missing:
         raise CatalogError(f"{source}: a check lacks {missing}") from None
     if spec.kind not in KINDS:
         raise CatalogError(f"{source}: {spec.name}: kind must be one of {KINDS}")
+    if not isinstance(spec.timing, bool):
+        raise CatalogError(f"{source}: {spec.name}: timing must be true or false")
     if spec.visibility not in VISIBILITIES:
         raise CatalogError(f"{source}: {spec.name}: visibility must be one of {VISIBILITIES}")
     return spec

@@ -4,7 +4,8 @@ A result is built once by the runner and never depends on how it will be shown.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from importlib import metadata
 
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
 
@@ -17,6 +18,42 @@ IMPORT_ERROR, GRADER_ERROR = "import error", "grader error"
 TAMPERED = "tampered"  # error: the submission tried to forge a verdict or switch off the grader
 HIDDEN, NOT_MEASURABLE, DEPENDENCY_MISSING = "hidden", "not measurable", "dependency missing"
 OUT_OF_MEMORY = "out of memory"  # the memory limit stopped the student's code (MemoryError, or killed)
+NOT_SUBMITTED = "not submitted"  # error: the submission has no file for this exercise
+UNREADABLE = "unreadable submission"  # error: the submission could not be opened (a broken zip)
+
+# A submission's status: "ok", or the reason of its most telling check, in this order. An error
+# reason not listed here (a newer one) comes after the listed errors and before "not submitted".
+OK = "ok"
+_ERROR_ORDER = (TAMPERED, UNREADABLE, IMPORT_ERROR, TIMED_OUT, CRASHED, OUT_OF_MEMORY, EXITED, GRADER_ERROR)
+_LAST_ORDER = (NOT_SUBMITTED, NOT_MEASURABLE)
+
+
+def _installed_version() -> str:
+    try:
+        return metadata.version("concurrency-grader")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+VERSION = _installed_version()
+
+
+def submission_status(checks: list["CheckResult"]) -> str:
+    """The status of these checks as a whole: "ok", or the one reason that best says what went wrong."""
+    reasons = {c.reason for c in checks if c.status == ERROR or c.reason == NOT_MEASURABLE}
+    for reason in _ERROR_ORDER:
+        if reason in reasons:
+            return reason
+    others = sorted(reasons - set(_LAST_ORDER))
+    if others:
+        return others[0]
+    return next((reason for reason in _LAST_ORDER if reason in reasons), OK)
+
+
+def _known_fields(cls, data: dict) -> dict:
+    """The entries of `data` that are fields of the dataclass `cls` (derived keys are left out)."""
+    names = {f.name for f in fields(cls)}
+    return {key: value for key, value in data.items() if key in names}
 
 
 @dataclass
@@ -41,6 +78,11 @@ class CheckResult:
     def counts(self) -> bool:
         return self.status != SKIPPED
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "CheckResult":
+        """The check as `asdict` (and so every JSON writer) wrote it."""
+        return cls(**_known_fields(cls, data))
+
 
 @dataclass
 class ExerciseResult:
@@ -59,14 +101,26 @@ class ExerciseResult:
     def max_score(self) -> float:
         return sum(c.max_points for c in self.checks if c.counts)
 
+    @property
+    def status(self) -> str:
+        """The exercise's status: "ok", or what went wrong with it as a whole (see `submission_status`)."""
+        return submission_status(self.checks)
+
     def to_dict(self) -> dict:
         return {
             "exercise": self.exercise,
             "title": self.title,
             "score": self.score,
             "max_score": self.max_score,
+            "status": self.status,
             "checks": [asdict(c) for c in self.checks],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict, sandbox: dict | None = None) -> "ExerciseResult":
+        """The exercise as `to_dict` wrote it; scores and status are derived again from the checks."""
+        return cls(exercise=data["exercise"], title=data.get("title", ""),
+                   checks=[CheckResult.from_dict(c) for c in data.get("checks", [])], sandbox=sandbox or {})
 
 
 @dataclass
@@ -93,10 +147,23 @@ class Report:
         """The confinement layers that were active ({name: what}) and those skipped ({name: why})."""
         return next((e.sandbox for e in self.exercises if e.sandbox), {})
 
+    @property
+    def status(self) -> str:
+        """The submission's status: "ok", or what went wrong with it as a whole (see `submission_status`)."""
+        return submission_status([c for e in self.exercises for c in e.checks])
+
     def to_dict(self) -> dict:
         return {
+            "version": VERSION,
             "score": self.score,
             "max_score": self.max_score,
+            "status": self.status,
             "sandbox": self.sandbox,
             "exercises": [e.to_dict() for e in self.exercises],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        """The report as `to_dict` (the JSON writer) wrote it."""
+        sandbox = data.get("sandbox") or {}
+        return cls([ExerciseResult.from_dict(e, sandbox) for e in data.get("exercises", [])])

@@ -6,7 +6,7 @@ import ast
 import pytest
 
 from conftest import ROOT
-from grader.catalog import KINDS, load_catalog, resolve
+from grader.catalog import KINDS, CatalogError, load_catalog, resolve
 
 CATALOG = load_catalog()
 
@@ -38,3 +38,21 @@ def test_exercises_resolve_by_id_number_and_module():
     first = CATALOG["exercise1"]
     assert resolve(CATALOG, "1") is resolve(CATALOG, "exercise1") is resolve(CATALOG, first.module) is first
     assert resolve(CATALOG, "exercise99") is None
+
+
+def test_the_checks_that_measure_time_are_marked_as_timing():
+    timing = {e.id: {c.name for c in e.checks if c.timing} for e in CATALOG.values() if e.has_timing}
+    assert timing == {
+        "exercise2": {"test_sum_counts_every_element_exactly_once"},
+        "exercise3": {"test_fetch_concurrent_is_at_least_4_times_faster_than_one_at_a_time"},
+        "exercise5": {"test_multiprocess_is_faster_than_serial", "test_benchmark_times_serial_and_each_process_count"},
+    }
+
+
+def test_a_timing_flag_that_is_not_a_boolean_is_a_catalog_error(tmp_path):
+    source = (CATALOG["exercise4"].check_module.with_suffix(".yaml")).read_text(encoding="utf-8")
+    broken = source.replace("    points: 1\n", "    points: 1\n    timing: sometimes\n", 1)
+    (tmp_path / "exercise4.yaml").write_text(broken, encoding="utf-8")
+    (tmp_path / "exercise4.py").write_text("", encoding="utf-8")
+    with pytest.raises(CatalogError, match="timing must be true or false"):
+        load_catalog(tmp_path)

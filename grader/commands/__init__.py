@@ -10,6 +10,7 @@ import importlib
 from typing import Callable
 
 SUBCOMMANDS: dict[str, str] = {
+    "batch": "batch",
     "list": "list",
     "hint": "hint",
     "watch": "watch",

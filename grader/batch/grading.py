@@ -1,0 +1,78 @@
+"""Grading one job into an exercise result, whatever happens: a failure of the grader itself becomes
+that student's result with reason `grader error`, never an exception that could stop the batch.
+
+This is the function every executor runs, in a pool's process or on a Dask worker: it takes only
+plain data (the job) and gives back plain data (the result as a dict).
+"""
+from __future__ import annotations
+
+import functools
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from grader.batch.jobs import Job
+from grader.catalog import CheckSpec, Exercise, load_catalog
+from grader.report import ERROR, GRADER_ERROR, NOT_MEASURABLE, CheckResult, ExerciseResult
+from grader.runner import grade_exercise, run_checks
+
+GRADER_FAILED = ("The grader itself failed on this submission ({problem}); it is not your mistake. "
+                 "Your teacher will grade it again.")
+
+
+@functools.lru_cache(maxsize=1)
+def _catalog() -> dict[str, Exercise]:
+    return load_catalog()
+
+
+def _all_checks(exercise: Exercise, status: str, reason: str, feedback: str) -> ExerciseResult:
+    checks = [CheckResult(name=spec.name, target=spec.target, status=status, points=0.0,
+                          max_points=spec.points, visibility=spec.visibility, feedback=feedback, reason=reason)
+              for spec in exercise.checks]
+    return ExerciseResult(exercise.id, exercise.title.get(), checks)
+
+
+def not_graded(exercise: Exercise, reason: str, feedback: str) -> ExerciseResult:
+    """The result of an exercise with nothing to grade: every check an error with `reason`."""
+    return _all_checks(exercise, ERROR, reason, feedback)
+
+
+def _write_files(job: Job, folder: Path) -> None:
+    for name, data in job.files:
+        (folder / name).write_bytes(data)
+
+
+def _retried(exercise: Exercise, folder: Path, job: Job, previous: ExerciseResult) -> ExerciseResult:
+    """`previous` with the verdicts of its open checks replaced by a new measurement."""
+    specs: list[CheckSpec] = [exercise.check(name) for name in job.open_checks]
+    fresh = run_checks(exercise, folder, specs)
+    checks = [fresh.get(check.name, check) for check in previous.checks]
+    return replace(previous, checks=checks)
+
+
+def grade(job: Job) -> dict:
+    """The result of `job` as `ExerciseResult.to_dict` writes it: a whole grading, or with
+    `job.open_checks` the previous result with those checks graded again."""
+    exercise = _catalog()[job.exercise]
+    if not job.gradable:
+        return not_graded(exercise, job.reason, job.feedback).to_dict()
+    try:
+        with tempfile.TemporaryDirectory(prefix="grader-batch-") as folder:
+            _write_files(job, Path(folder))
+            if job.open_checks and job.previous is not None:
+                return _retried(exercise, Path(folder), job, ExerciseResult.from_dict(job.previous)).to_dict()
+            return grade_exercise(exercise, Path(folder), include_hidden=True).to_dict()
+    except Exception as problem:  # noqa: BLE001 - any failure is this student's row, never the batch's end
+        return grader_failed(job, problem)
+
+
+def grader_failed(job: Job, problem: BaseException) -> dict:
+    """The result of a job whose grading failed in the grader (or its process pool): every check an
+    error with reason `grader error`."""
+    feedback = GRADER_FAILED.format(problem=f"{type(problem).__name__}: {problem}")
+    return _all_checks(_catalog()[job.exercise], ERROR, GRADER_ERROR, feedback).to_dict()
+
+
+def open_checks(result: ExerciseResult) -> tuple[str, ...]:
+    """The checks of `result` that could not be measured and may be graded again."""
+    return tuple(check.name for check in result.checks if check.reason == NOT_MEASURABLE)

@@ -1,0 +1,442 @@
+"""`grade batch` end to end on a generated class, and its parts (zips, discovery, the store).
+
+The class is built in tmp_path from the reference solutions, the variants under tests/variants/ and
+hostile files made from the reference: every student's expected score and status is computed from
+the catalog and what the submission declares, never written down by hand.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, VARIANTS, Declared, run_grade, wrong_verdicts
+from grader.batch.archive import ArchiveError, Caps, extract
+from grader.batch.discover import find_exercise_file
+from grader.batch.feedback import file_name
+from grader.batch.progress import progress_for
+from grader.batch.store import GRADED, RETRIED, Record, Store
+from grader.catalog import load_catalog
+from grader.report import (CRASHED, EXITED, IMPORT_ERROR, NOT_MEASURABLE, NOT_SUBMITTED, OK, TIMED_OUT, UNREADABLE,
+                           ExerciseResult)
+
+CATALOG = load_catalog()
+EX2, EX4 = CATALOG["exercise2"], CATALOG["exercise4"]
+REFERENCE = {e.id: (ROOT / "solutions" / e.module).read_text(encoding="utf-8") for e in (EX2, EX4)}
+ALL_ERROR = "all"  # every check ends in an error with the status as reason
+
+
+@dataclass
+class Expect:
+    """What one student must get: per exercise, the declaration of a graded file, ALL_ERROR with a
+    reason, or nothing submitted."""
+
+    graded: dict[str, Declared] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # exercise -> reason of every check
+    status: str = OK
+
+
+class ClassBuilder:
+    """Writes submissions under a folder and remembers what each must get."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.root.mkdir()
+        self.expected: dict[str, Expect] = {}
+
+    def folder(self, student: str, *inner: str) -> Path:
+        folder = self.root.joinpath(student, *inner)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.expected.setdefault(student, Expect(status=NOT_SUBMITTED))
+        return folder
+
+    def file(self, student: str, exercise, source: str, declared: Declared = Declared(), *inner: str) -> None:
+        (self.folder(student, *inner) / exercise.module).write_text(source, encoding="utf-8")
+        self.expected[student].graded[exercise.id] = declared
+
+    def variant(self, student: str, exercise, name: str, *inner: str) -> None:
+        path = VARIANTS / exercise.id / f"{name}.py"
+        self.file(student, exercise, path.read_text(encoding="utf-8"), Declared.of(path), *inner)
+
+    def hostile(self, student: str, exercise, source: str, reason: str) -> None:
+        (self.folder(student) / exercise.module).write_text(source, encoding="utf-8")
+        self.expected[student].errors[exercise.id] = reason
+
+    def zipped(self, student: str, members: dict[str, str], graded: dict[str, Declared]) -> None:
+        with zipfile.ZipFile(self.root / f"{student}.zip", "w") as archive:
+            for name, text in members.items():
+                archive.writestr(name, text)
+        self.expected[student] = Expect(graded=dict(graded), status=NOT_SUBMITTED)
+
+    def finish(self, exercises) -> dict[str, Expect]:
+        """Fill in the statuses: a student who has every exercise graded cleanly is ok."""
+        for expect in self.expected.values():
+            if expect.errors:
+                expect.status = next(iter(expect.errors.values()))
+            elif all(e.id in expect.graded for e in exercises):
+                expect.status = OK
+        return self.expected
+
+
+def expected_score(exercise, declared: Declared) -> float:
+    lost = set(declared.failed) | {name for name, _ in declared.errors}
+    return sum(spec.points for spec in exercise.checks if spec.name not in lost)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def read_results(out: Path) -> list[Record]:
+    return Store(out / "results.jsonl").load()
+
+
+def batch(*args: str, timeout: float = 600):
+    return run_grade("batch", *args, timeout=timeout)
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole class
+
+
+def build_class(root: Path) -> tuple[Path, Path, dict[str, Expect]]:
+    """A class of 43 students graded on exercise2 and exercise4; most cost nothing to grade."""
+    c = ClassBuilder(root / "submissions")
+    c.file("ref_top", EX2, REFERENCE["exercise2"])
+    c.file("ref_both", EX2, REFERENCE["exercise2"])
+    c.file("ref_both", EX4, REFERENCE["exercise4"])
+    c.file("classroom_clone", EX2, REFERENCE["exercise2"], Declared(), "repo", "exercises")  # two down
+    c.file("Jane Doe_12345_assignsubmission_file_", EX2, REFERENCE["exercise2"], Declared(), "solution")
+    for name in ("wrong_no_join", "wrong_answer", "wrong_drops_the_remainder"):
+        c.variant(f"v2_{name}", EX2, name)
+    c.variant("v4_target_called_in_parent", EX4, "target_called_in_parent")
+    reference = REFERENCE["exercise2"]
+    c.hostile("hangs", EX2, "import threading\nthreading.Event().wait()\n" + reference, TIMED_OUT)
+    c.hostile("crashes", EX2, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + reference, CRASHED)
+    c.hostile("exits", EX2, "import os\nos._exit(3)\n" + reference, EXITED)
+    c.hostile("syntax_error", EX2, "def sum_using_threads(arr, thread_count:\n", IMPORT_ERROR)
+    c.file("floods", EX2, reference + "\nprint('flood ' * 1_000_000)\n")
+    c.zipped("zipped", {"hw/exercises/" + EX2.module: reference, "hw/README.txt": "mine"},
+             {"exercise2": Declared()})
+    c.zipped("zip_escapes", {"../" + EX2.module: reference, "/tmp/" + EX4.module: reference}, {})
+    (c.root / "broken_zip.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
+    c.expected["broken_zip"] = Expect(errors={"exercise2": UNREADABLE, "exercise4": UNREADABLE},
+                                      status=UNREADABLE)
+    for number in range(10):
+        c.folder(f"empty_{number}")
+    for number in range(6):
+        (c.folder(f"wrong_kind_{number}") / (EX2.module.removesuffix(".py") + ".docx")).write_bytes(b"\x00doc")
+    for number in range(5):
+        c.file(f"too_deep_{number}", EX2, reference, Declared(), "a", "b", "c")
+        c.expected[f"too_deep_{number}"].graded.clear()  # three folders down: not found
+    roster = root / "roster.csv"
+    absent = [f"absent_{n}" for n in range(6)]
+    roster.write_text("id,name\n" + "ref_top,Ada Lovelace\n" + "".join(f"{a},Absent {a}\n" for a in absent),
+                      encoding="utf-8")
+    for student in absent:
+        c.expected[student] = Expect(status="no submission")
+    return c.root, roster, c.finish([EX2, EX4])
+
+
+def test_a_generated_class_grades_end_to_end_with_every_verdict_as_expected(tmp_path):
+    submissions, roster, expected = build_class(tmp_path)
+    assert len(expected) >= 40
+    out = tmp_path / "results"
+    done = batch(str(submissions), "--out", str(out), "--exercises", "2,4", "--roster", str(roster))
+    assert done.exit_code == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+
+    records = {record.key: record for record in read_results(out)}
+    assert len(records) == 2 * len(expected) == len(read_results(out))  # one line per student and exercise
+    for student, expect in expected.items():
+        for exercise in (EX2, EX4):
+            result = records[(student, exercise.id)].result
+            if exercise.id in expect.graded:
+                declared = expect.graded[exercise.id]
+                wrong = wrong_verdicts([vars(c) for c in result.checks], declared)
+                assert not wrong, f"{student} {exercise.id}: {wrong}"
+                assert result.score == expected_score(exercise, declared), (student, exercise.id)
+            else:
+                reason = expect.errors.get(exercise.id, NOT_SUBMITTED)
+                assert {(c.status, c.reason) for c in result.checks} == {("error", reason)}, (student, exercise.id)
+                assert result.score == 0
+
+    book = read_csv(out / "gradebook.csv")
+    assert book[0]["id"] == "Points Possible"
+    assert (book[0]["exercise2"], book[0]["exercise4"], book[0]["total"]) == ("13", "16", "29")
+    rows = {row["id"]: row for row in book[1:]}
+    assert list(rows) == sorted(expected)
+    for student, expect in expected.items():
+        scores = {e.id: (expected_score(e, expect.graded[e.id]) if e.id in expect.graded else 0.0) for e in (EX2, EX4)}
+        row = rows[student]
+        assert (float(row["exercise2"]), float(row["exercise4"])) == (scores["exercise2"], scores["exercise4"]), student
+        assert float(row["total"]) == sum(scores.values())
+        assert row["status"] == expect.status, student
+    assert rows["ref_top"]["name"] == "Ada Lovelace" and rows["ref_both"]["percent"] == "100.0"
+
+    checks = read_csv(out / "checks.csv")
+    assert len(checks) == sum(len(r.result.checks) for r in records.values())
+    assert {row["reason"] for row in checks if row["student"] == "hangs" and row["exercise"] == "exercise2"} == {TIMED_OUT}
+
+    feedback = (out / "feedback" / "v2_wrong_no_join.md").read_text(encoding="utf-8")
+    assert "**FAIL** 0/1 `test_every_thread_is_joined_before_return`" in feedback
+    assert "Nothing was handed in." in (out / "feedback" / "absent_0.md").read_text(encoding="utf-8")
+    assert len(list((out / "feedback").iterdir())) == len(expected)
+    assert not (tmp_path / EX2.module).exists()  # the zip's ../ member stayed inside
+
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert summary in done.stdout
+    assert f"Students: {len(expected)} " in summary
+    for student in ("hangs", "crashes", "exits", "syntax_error", "broken_zip"):
+        assert f"| {student} | exercise2 | {expected[student].status} |" in summary
+    assert_charts_load(out / "summary.html", ["exercise2: scores", "exercise2: pass rate per check",
+                                              "exercise4: scores", "exercise4: pass rate per check"])
+
+
+def assert_charts_load(page: Path, titles: list[str]) -> None:
+    """Every chart of the page is an embedded image that decodes, with the expected titles."""
+    image = pytest.importorskip("matplotlib.image")
+    charts = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([^"]+)">', page.read_text(encoding="utf-8"))
+    assert [title for title, _ in charts] == titles
+    for _, data in charts:
+        pixels = image.imread(io.BytesIO(base64.b64decode(data)), format="png")
+        assert pixels.shape[0] > 50 and pixels.shape[1] > 50
+
+
+# ---------------------------------------------------------------------------------------------
+# Resuming, and --jobs
+
+
+@pytest.fixture(scope="module")
+def small_class(tmp_path_factory) -> Path:
+    """Two exercise4 gradings that can run side by side, one exercise2 grading (a timing check:
+    alone), and two students with nothing to grade."""
+    c = ClassBuilder(tmp_path_factory.mktemp("small") / "submissions")
+    c.file("s1", EX4, REFERENCE["exercise4"])
+    c.variant("s2", EX4, "target_called_in_parent")
+    c.file("s3", EX2, REFERENCE["exercise2"])
+    c.folder("s4")
+    c.folder("s5")
+    return c.root
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(small_class, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("uninterrupted")
+    done = batch(str(small_class), "--out", str(out), "--exercises", "2,4", "--jobs", "1")
+    assert done.exit_code == 0, done.stderr
+    return out
+
+
+def _verdicts(out: Path) -> dict:
+    return {record.key: [(c.name, c.status, c.reason, c.points) for c in record.result.checks]
+            for record in read_results(out)}
+
+
+def test_jobs_2_gives_the_same_verdicts_as_jobs_1(small_class, uninterrupted, tmp_path):
+    out = tmp_path / "parallel"
+    done = batch(str(small_class), "--out", str(out), "--exercises", "2,4", "--jobs", "2")
+    assert done.exit_code == 0, done.stderr
+    assert _verdicts(out) == _verdicts(uninterrupted)
+    assert (out / "gradebook.csv").read_text() == (uninterrupted / "gradebook.csv").read_text()
+
+
+def _gradings(out: Path) -> list[tuple[str, str]]:
+    """The (student, exercise) of every whole grading on file, read without changing the file."""
+    path = out / "results.jsonl"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    whole = text[:text.rfind("\n") + 1].splitlines()
+    return [record.key for record in map(Record.from_line, whole) if record.grading == GRADED]
+
+
+def test_a_batch_killed_midway_resumes_without_regrading_finished_work(small_class, uninterrupted, tmp_path):
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "grader", "batch", str(small_class), "--out", str(out), "--exercises", "2,4"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Killed once the first whole grading is on file (the cheap not-gradable lines come first).
+        while not _gradings(out):
+            assert process.poll() is None, "the batch ended before it could be killed"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    before = _gradings(out)
+    assert 1 <= len(before) < 3
+
+    done = batch(str(small_class), "--out", str(out), "--exercises", "2,4")
+    assert done.exit_code == 0, done.stderr
+    after = _gradings(out)
+    assert len(after) == len(set(after)) == 3  # every gradable job graded exactly once, in both runs
+    assert after[:len(before)] == before
+    assert f"This run: {3 - len(before)} graded" in done.stdout
+    assert (out / "gradebook.csv").read_text() == (uninterrupted / "gradebook.csv").read_text()
+
+
+def test_rerun_grades_only_what_changed_and_regrade_grades_all(small_class, uninterrupted, tmp_path):
+    out = tmp_path / "again"
+    (out).mkdir()
+    (out / "results.jsonl").write_bytes((uninterrupted / "results.jsonl").read_bytes())
+    changed = tmp_path / "changed"
+    shutil.copytree(small_class, changed)
+    (changed / "s3" / EX2.module).unlink()
+    done = batch(str(changed), "--out", str(out), "--exercises", "2,4")
+    assert done.exit_code == 0, done.stderr
+    assert "This run: 0 graded, 9 unchanged and kept" in done.stdout  # s3's exercise2 is not submitted now
+    assert read_results(out)[-1].result.status == NOT_SUBMITTED
+    done = batch(str(changed), "--out", str(out), "--exercises", "4", "--regrade", "--jobs", "2")
+    assert "This run: 2 graded" in done.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# The parts
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_zip_members_never_land_outside_the_extraction_folder(tmp_path):
+    archive = _zip(tmp_path / "a.zip", {"../up.py": b"x", "/abs.py": b"x", "ok/in.py": b"x", "C:/win.py": b"x"})
+    link = zipfile.ZipInfo("link.py")
+    link.external_attr = 0o120777 << 16
+    with zipfile.ZipFile(archive, "a") as zipped:
+        zipped.writestr(link, "/etc/passwd")
+    target = tmp_path / "out"
+    target.mkdir()
+    left_out = extract(archive, target)
+    assert sorted(left_out) == ["../up.py", "/abs.py", "C:/win.py", "link.py"]
+    assert [p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()] == ["ok/in.py"]
+    assert not (tmp_path / "up.py").exists()
+
+
+@pytest.mark.parametrize("members, caps, message", [
+    ({f"f{n}.py": b"x" for n in range(5)}, Caps(files=4), "holds 5 files, more than 4"),
+    ({"big.py": b"x" * 1000, "small.py": b"x"}, Caps(total_bytes=500), "more than 500 bytes"),
+])
+def test_zip_caps_are_enforced(tmp_path, members, caps, message):
+    (tmp_path / "out").mkdir()
+    with pytest.raises(ArchiveError, match=message):
+        extract(_zip(tmp_path / "a.zip", members), tmp_path / "out", caps)
+
+
+def test_a_broken_zip_is_an_archive_error(tmp_path):
+    (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 garbage")
+    with pytest.raises(ArchiveError, match="not a readable zip"):
+        extract(tmp_path / "bad.zip", tmp_path)
+
+
+def test_exercise_files_are_found_at_most_two_folders_down(tmp_path):
+    for depth, inner in enumerate(["", "a", "a/b", "a/b/c"]):
+        root = tmp_path / str(depth)
+        (root / inner).mkdir(parents=True)
+        (root / inner / EX2.module).write_text("", encoding="utf-8")
+        found = find_exercise_file(root, EX2.module)
+        assert found == (root / inner / EX2.module if depth <= 2 else None)
+    mac = tmp_path / "mac"
+    (mac / "__MACOSX").mkdir(parents=True)
+    (mac / "__MACOSX" / EX2.module).write_text("", encoding="utf-8")
+    assert find_exercise_file(mac, EX2.module) is None
+
+
+def test_the_store_reads_back_what_it_wrote_and_drops_a_torn_last_line(tmp_path):
+    store = Store(tmp_path / "results.jsonl")
+    result = ExerciseResult.from_dict({"exercise": "exercise2", "title": "Sum", "checks": []})
+    first = Record("ann", result, "c1", "k1")
+    store.append(first)
+    with (tmp_path / "results.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"exercise": "exercise4", "tit')  # a power cut in the middle of a line
+    assert [r.to_line() for r in store.load()] == [first.to_line()]
+    store.repair()
+    store.append(Record("bob", result, "c2", "k1"))
+    assert [r.student for r in store.load()] == ["ann", "bob"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["/nonexistent/folder", "--out", "x"], "no such folder"),
+    ([".", "--out", "x", "--exercises", "9"], "unknown exercise '9'"),
+    ([".", "--out", "x", "--jobs", "0"], "--jobs must be 1 or more"),
+    ([".", "--out", "x", "--roster", "/nonexistent.csv"], "--roster /nonexistent.csv"),
+    ([".", "--exercises", "1"], "the following arguments are required: --out"),
+])
+def test_batch_usage_errors_exit_2_with_one_line(args, message, tmp_path):
+    done = run_grade("batch", *args, cwd=tmp_path)
+    assert done.exit_code == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_retry_open_grades_not_measurable_checks_again_and_only_those(small_class, uninterrupted, tmp_path):
+    out = tmp_path / "open"
+    out.mkdir()
+    lines = (uninterrupted / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [Record.from_line(line) for line in lines]
+    opened = next(r for r in records if r.key == ("s3", "exercise2"))
+    check = opened.result.checks[1]
+    check.status, check.reason, check.points, check.feedback = "skipped", NOT_MEASURABLE, 0.0, "Not measurable"
+    (out / "results.jsonl").write_text("".join(r.to_line() for r in records), encoding="utf-8")
+
+    kept = batch(str(small_class), "--out", str(out), "--exercises", "2,4")
+    assert "This run: 0 graded, 10 unchanged and kept, 0 retried" in kept.stdout
+    assert f"| s3 | exercise2 | {NOT_MEASURABLE} |" in kept.stdout
+
+    done = batch(str(small_class), "--out", str(out), "--exercises", "2,4", "--retry-open")
+    assert "This run: 0 graded, 10 unchanged and kept, 1 retried" in done.stdout
+    last = read_results(out)[-1]
+    assert (last.key, last.grading) == (("s3", "exercise2"), RETRIED)
+    assert last.result.checks[1].status == "passed"
+    assert last.result.checks[0].duration_s == opened.result.checks[0].duration_s  # kept, not graded again
+    assert (out / "gradebook.csv").read_text() == (uninterrupted / "gradebook.csv").read_text()
+
+
+def test_dask_on_a_local_cluster_gives_the_same_results_as_the_local_pool(small_class, uninterrupted, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, resources={"cores": 2}, processes=True,
+                                  dashboard_address=None) as cluster:
+        out = tmp_path / "dask"
+        done = batch(str(small_class), "--out", str(out), "--exercises", "2,4",
+                     "--scheduler", cluster.scheduler_address)
+    assert done.exit_code == 0, done.stderr[-2000:]
+    assert _verdicts(out) == _verdicts(uninterrupted)
+    assert (out / "gradebook.csv").read_text() == (uninterrupted / "gradebook.csv").read_text()
+
+
+def test_dask_workers_without_a_cores_resource_are_a_usage_error(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    (tmp_path / "subs" / "s1").mkdir(parents=True)
+    (tmp_path / "subs" / "s1" / EX2.module).write_text(REFERENCE["exercise2"], encoding="utf-8")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        done = batch(str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--exercises", "2",
+                     "--scheduler", cluster.scheduler_address)
+    assert done.exit_code == 2
+    assert "every worker must be started with --resources cores=N" in done.stderr
+
+
+@pytest.mark.parametrize("student, name", [("ann", "ann.md"), ("../../etc/x", ".._.._etc_x.md"), ("..", "_.md"),
+                                           ("Jane Doe_1_assignsubmission_file_", "Jane_Doe_1_assignsubmission_file_.md")])
+def test_feedback_file_names_stay_inside_the_feedback_folder(student, name):
+    assert file_name(student) == name
+
+
+def test_progress_off_a_terminal_is_one_plain_line_per_job():
+    stream = io.StringIO()
+    progress = progress_for(2, stream)
+    progress.finished("ann", "exercise2", OK)
+    progress.finished("bob", "exercise2", TIMED_OUT)
+    progress.close()
+    assert stream.getvalue().splitlines() == ["[1/2] ann exercise2: ok (0 not ok so far)",
+                                              "[2/2] bob exercise2: timed out (1 not ok so far)"]
