@@ -12,6 +12,7 @@ from pathlib import Path
 from grader import commands, progress
 from grader.catalog import CatalogError, Exercise, load_catalog
 from grader.commands import options
+from grader.interpreter import Interpreter
 from grader.language import LANGUAGES
 from grader.messages import msg, render
 from grader.report import Report
@@ -78,7 +79,8 @@ def run(argv: list[str]) -> int:
     args = build_parser(lang).parse_args(argv)
     submission_dir = options.submission_dir(args.path, lang)
     exercises = _chosen_exercises(args.exercises, submission_dir, lang)
-    report = Report([grade_exercise(e, submission_dir, args.include_hidden, lang) for e in exercises], lang)
+    report = Report([grade_exercise(e, submission_dir, args.include_hidden, lang) for e in exercises], lang,
+                    Interpreter.current().to_dict())
     if not args.include_hidden:  # the student's own run: remembered for `grade list` and `grade hint`
         progress.record(submission_dir, report)
     if args.format == "text" and not args.output and terminal.wanted(sys.stdout):

@@ -18,6 +18,8 @@ import platform
 import sys
 from dataclasses import asdict, dataclass
 
+from grader.messages import Message, msg
+
 # The exercises whose lesson depends on the GIL: on a build without it, their report carries a note.
 GIL_LESSONS = ("exercise2",)
 
@@ -49,9 +51,25 @@ class Interpreter:
         return cls(version=platform.python_version(), implementation=platform.python_implementation(),
                    gil=_gil_enabled(), start_method=_default_start_method())
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Interpreter | None":
+        """The interpreter a report names, or None when the report names none."""
+        try:
+            return cls(str(data["version"]), str(data["implementation"]), bool(data["gil"]), str(data["start_method"]))
+        except (KeyError, TypeError):
+            return None
+
     def has_gil_note(self, exercise: str) -> bool:
         """Whether `exercise`'s report must say that this build runs threads without the GIL."""
         return not self.gil and exercise in GIL_LESSONS
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def gil_note(python: dict, exercise: str) -> Message | None:
+    """What an exercise's report must say about the interpreter that graded it (`Report.python`)."""
+    interpreter = Interpreter.from_dict(python)
+    if interpreter is None or not interpreter.has_gil_note(exercise):
+        return None
+    return msg("python.no_gil", exercise=exercise, version=interpreter.version)

@@ -129,6 +129,7 @@ class Report:
 
     exercises: list[ExerciseResult] = field(default_factory=list)
     lang: str = "en"  # the language the feedback was rendered in, and the text writer writes
+    python: dict = field(default_factory=dict)  # the interpreter that graded (`grader.interpreter`)
 
     @property
     def score(self) -> float:
@@ -159,6 +160,7 @@ class Report:
             "max_score": self.max_score,
             "status": self.status,
             "sandbox": self.sandbox,
+            "python": self.python,
             "exercises": [e.to_dict() for e in self.exercises],
         }
 
@@ -166,4 +168,5 @@ class Report:
     def from_dict(cls, data: dict) -> "Report":
         """The report as `to_dict` (the JSON writer) wrote it."""
         sandbox = data.get("sandbox") or {}
-        return cls([ExerciseResult.from_dict(e, sandbox) for e in data.get("exercises", [])])
+        return cls([ExerciseResult.from_dict(e, sandbox) for e in data.get("exercises", [])],
+                    python=dict(data.get("python") or {}))

@@ -21,7 +21,8 @@ def test_reference_solution_earns_full_marks_in_json():
 
 def test_json_report_has_the_documented_shape():
     report = run_grade("exercise1", "--path", "solutions", "--format", "json").report
-    assert set(report) == {"version", "score", "max_score", "status", "sandbox", "exercises"}
+    assert set(report) == {"version", "score", "max_score", "status", "sandbox", "python", "exercises"}
+    assert report["python"]["gil"] is True and report["python"]["version"].startswith("3.")
     assert "reaper" in report["sandbox"]["active"]
     exercise = report["exercises"][0]
     assert set(exercise) == {"exercise", "title", "score", "max_score", "status", "checks"}

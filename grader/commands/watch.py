@@ -15,6 +15,7 @@ from pathlib import Path
 from grader import progress
 from grader.catalog import Exercise
 from grader.commands import options
+from grader.interpreter import Interpreter
 from grader.messages import msg, render
 from grader.report import Report
 from grader.runner import grade_exercise
@@ -56,7 +57,7 @@ def _show(report: Report, lang: str) -> None:
 
 def grade_once(exercise: Exercise, folder: Path, lang: str) -> None:
     """Grade the exercise, remember its verdicts, show the report."""
-    report = Report([grade_exercise(exercise, folder, lang=lang)], lang)
+    report = Report([grade_exercise(exercise, folder, lang=lang)], lang, Interpreter.current().to_dict())
     progress.record(folder, report)
     _show(report, lang)
 

@@ -13,6 +13,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from grader.interpreter import gil_note
 from grader.messages import msg, render
 from grader.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, ExerciseResult, Report
 from grader.writers.import_failure import explanations, not_run
@@ -96,8 +97,11 @@ def _check(check: CheckResult, lang: str) -> list[RenderableType]:
     return parts
 
 
-def _exercise(result: ExerciseResult, lang: str) -> list[RenderableType]:
+def _exercise(result: ExerciseResult, lang: str, python: dict) -> list[RenderableType]:
     parts: list[RenderableType] = [Text(f"{result.exercise}: {result.title}", style="bold")]
+    note = gil_note(python, result.exercise)
+    if note is not None:
+        parts.append(Padding(Text(render(note, lang), style="italic"), (0, 0, 0, 2), expand=False))
     failures = explanations(result)
     if failures:
         parts.append(Text("  " + render(msg("report.import_failed"), lang), style="bold red"))
@@ -114,7 +118,7 @@ def show(report: Report, console: Console, lang: str = "en") -> None:
     """Print the report on `console`."""
     parts: list[RenderableType] = []
     for result in report.exercises:
-        parts += _exercise(result, lang) + [Text("")]
+        parts += _exercise(result, lang, report.python) + [Text("")]
     style = "bold green" if report.full_marks else "bold"
     total = msg("report.total", score=report.score, max_score=report.max_score)
     parts.append(Text(render(total, lang), style=style))

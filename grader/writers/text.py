@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from grader.interpreter import gil_note
 from grader.messages import msg, render
 from grader.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, ExerciseResult, Report
 from grader.writers.import_failure import explanations, not_run
@@ -38,9 +39,12 @@ def _check_lines(check: CheckResult, lang: str, width: int) -> list[str]:
     return lines
 
 
-def _exercise_lines(result: ExerciseResult, lang: str) -> list[str]:
+def _exercise_lines(result: ExerciseResult, lang: str, python: dict) -> list[str]:
     width = max(len(render(label, lang)) for label in [*LABELS.values(), HIDDEN_LABEL])
     lines = [f"{result.exercise}: {result.title}"]
+    note = gil_note(python, result.exercise)
+    if note is not None:
+        lines += [textwrap.indent(render(note, lang), "  ")]
     failures = explanations(result)
     if failures:
         lines.append("  " + render(msg("report.import_failed"), lang))
@@ -56,6 +60,6 @@ def write(report: Report) -> str:
     """The report as text: one line per check, feedback under it, totals."""
     lines: list[str] = []
     for result in report.exercises:
-        lines += _exercise_lines(result, report.lang) + [""]
+        lines += _exercise_lines(result, report.lang, report.python) + [""]
     lines.append(render(msg("report.total", score=report.score, max_score=report.max_score), report.lang))
     return "\n".join(lines) + "\n"
