@@ -1,10 +1,10 @@
 """`grade release OUT`: the student copy works and leaks neither solutions nor hidden checks, and its
 GitHub Classroom workflow gives the grader's own scores.
 
-The copy's grader is run from OUT through PYTHONPATH (the grading children inherit it), not from a
-fresh virtual environment: a `pip install` per test run would need the network and a minute. What
-`pip install OUT` would install is checked from its pyproject.toml instead. Grading is limited to
-exercise2 (about 1.5 s a run)."""
+Most tests run the copy's grader from OUT through PYTHONPATH (the grading children inherit it); one
+installs OUT with `pip install` into a fresh virtual environment, as a student does (it needs the
+package index, as the project's own install does, and about 15 s). Grading is limited to exercise2
+(about 1.5 s a run)."""
 from __future__ import annotations
 
 import ast
@@ -138,6 +138,24 @@ def test_grade_in_the_copy_gives_full_marks_of_the_visible_checks(out, solved):
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert report["score"] == report["max_score"] == sum(s.points for s in EXERCISE.checks if not s.hidden)
+
+
+def test_the_copy_installs_with_pip_and_grades_from_anywhere(out, solved, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    installed = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(out)],
+                               capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
+    grade = [str(venv / "bin" / "grade"), "2", "--format", "json", "--path"]
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import grader; print(grader.__file__)"],
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert where.startswith(str(venv))
+    stub = subprocess.run([*grade, str(out / "exercises")], cwd=tmp_path, capture_output=True, text=True)
+    assert stub.returncode == 1 and json.loads(stub.stdout)["score"] == 0, stub.stderr
+    full = subprocess.run([*grade, str(solved / "exercises")], cwd=tmp_path, capture_output=True, text=True)
+    report = json.loads(full.stdout)
+    assert full.returncode == 0 and report["score"] == report["max_score"] > 0, full.stderr
+    assert all(c["name"] not in HIDDEN for e in report["exercises"] for c in e["checks"])
 
 
 def test_release_refuses_solutions_and_a_used_folder(tmp_path, out):
