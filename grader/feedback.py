@@ -64,6 +64,14 @@ class NotMeasurable(Exception):
         super().__init__(render(message))
 
 
+class DependencyMissing(Exception):
+    """An optional library the check needs is not installed; the check is skipped, never failed."""
+
+    def __init__(self, message: Message):
+        self.message = message
+        super().__init__(render(message))
+
+
 def fail(key: str, /, hint: Message | _CheckHint | None = None, **values: Any) -> None:
     """Fail the running check with the message `key` and its values."""
     __tracebackhide__ = True
@@ -97,3 +105,9 @@ def not_measurable(key: str, /, **values: Any) -> None:
 def info(request, key: str, /, **values: Any) -> None:
     """Attach an informational note to the running check, shown even when it passes."""
     request.node.user_properties.append(("info", msg(key, **values).to_data()))
+
+
+def dependency_missing(key: str, /, **values: Any) -> None:
+    """Skip the running check because an optional library it needs is not installed."""
+    __tracebackhide__ = True
+    raise DependencyMissing(msg(key, **values))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 import pytest_timeout
 
-from grader.feedback import Feedback, NotMeasurable
+from grader.feedback import DependencyMissing, Feedback, NotMeasurable
 from grader.messages import Message, msg, render
 from grader.report import (DEPENDENCY_MISSING, ERROR, FAILED, GRADER_ERROR, IMPORT_ERROR, NOT_MEASURABLE,
                            OUT_OF_MEMORY, PASSED, SKIPPED, TIMED_OUT)
@@ -88,6 +88,8 @@ def classify(exc: BaseException | None, when: str, student_file: str, timeout: f
         return Verdict(FAILED, exc.parts(), exc.reason, exc.catalog_hint)
     if isinstance(exc, NotMeasurable):
         return Verdict(SKIPPED, [msg("verdict.not_measurable", why=exc.message)], NOT_MEASURABLE)
+    if isinstance(exc, DependencyMissing):
+        return Verdict(SKIPPED, [exc.message], DEPENDENCY_MISSING)
     if isinstance(exc, pytest.skip.Exception):
         return Verdict(SKIPPED, [msg("verdict.dependency_missing", why=str(exc))], DEPENDENCY_MISSING)
     if isinstance(exc, SubmissionImportError):

@@ -23,13 +23,14 @@ from grader.messages import Message, msg, placeholders, plural_form, render, tem
 
 GRADER = ROOT / "grader"
 # The argument that holds the key, for each function that emits a message.
-EMITTERS = {"fail": 0, "check": 1, "fail_without_concurrency": 0, "not_measurable": 0, "info": 1, "msg": 0}
+EMITTERS = {"fail": 0, "check": 1, "fail_without_concurrency": 0, "not_measurable": 0, "dependency_missing": 0,
+            "info": 1, "msg": 0}
 HINTED = {"fail", "check"}
 # Templates that read the same in every language: they hold only values, code or punctuation.
 SAME_IN_EVERY_LANGUAGE = {"feedback.labelled", "where.called", "where.code",
                           "verdict.assertion", "verdict.dependency_missing", "answer.why_not", "import.code",
                           "runner.output", "lock.call_mistake", "queue.call_mistake",
-                          "list.call_mistake"}
+                          "list.call_mistake", "processes.then"}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.messages import render
 from grader.probes.processes import (
     child_pids,
     describe,
@@ -62,7 +63,7 @@ def test_an_exited_child_is_a_zombie_until_waited_for():
     _wait_exited(pid)
     try:
         assert pid in zombie_children()
-        assert "state Z" in describe(pid)
+        assert "state Z" in render(describe(pid))
     finally:
         os.waitpid(pid, 0)
     assert pid not in zombie_children()
@@ -70,7 +71,7 @@ def test_an_exited_child_is_a_zombie_until_waited_for():
 
 
 def test_describe_names_the_pid_and_state():
-    text = describe(os.getpid())
+    text = render(describe(os.getpid()))
     assert f"pid {os.getpid()} " in text
     assert "state " in text
 
@@ -83,7 +84,7 @@ def test_watch_children_reports_a_process_left_running():
             child.start()
         assert child.pid in left.alive
         assert not left.clean
-        assert any(f"pid {child.pid} " in line for line in left.descriptions())
+        assert any(f"pid {child.pid} " in render(line) for line in left.descriptions())
     finally:
         release.set()
         child.join()
@@ -101,7 +102,7 @@ def test_forkserver_is_a_helper_but_its_children_are_not():
         assert child.pid in left.alive
         assert child.pid not in child_pids(), "the forkserver, not this process, forks the child"
         helpers = [pid for pid in descendant_pids() if is_multiprocessing_helper(pid)]
-        assert any("forkserver" in describe(pid) for pid in helpers)
+        assert any("forkserver" in render(describe(pid)) for pid in helpers)
     finally:
         release.set()
         child.join()
@@ -142,6 +143,7 @@ sys.path.insert(0, sys.argv[2])
 import numpy as np
 import exercise4_list_in_process as ex4
 import exercise5_kde_apply_async as ex5
+from grader.messages import render
 from grader.probes.processes import descendant_pids, describe, leftovers
 
 report = {"matplotlib_imported": "matplotlib" in sys.modules, "left_behind": [], "helpers": []}
@@ -150,8 +152,8 @@ def run(name, function, *args):
     before = descendant_pids()
     result = function(*args)
     left = leftovers(before)
-    report["left_behind"] += [f"{name}: {line}" for line in left.descriptions()]
-    report["helpers"] += [describe(pid) for pid in left.helpers]
+    report["left_behind"] += [f"{name}: {render(line)}" for line in left.descriptions()]
+    report["helpers"] += [render(describe(pid)) for pid in left.helpers]
     return result
 
 report["collect_items"] = run("collect_items", ex4.collect_items, 3)

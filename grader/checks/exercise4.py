@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from grader.feedback import CHECK_HINT, Feedback, check, fail, fail_without_concurrency, shown
 from grader.messages import Message, msg
+from grader.probes.processes import joined
 from grader.probes.mpcall import NEVER_STARTED, NeverStartedFeedback
 from grader.probes.mprocs import process_target_mistake
 from grader.questions import check_answer
@@ -125,7 +126,7 @@ def _check_work_in_children(call, grew: list[str], count: int, work: Work) -> No
 def _check_no_child_left(call) -> None:
     __tracebackhide__ = True
     left = call.leftover_lines
-    check(not left, "list.children_left", call=call.description, left=len(left), processes="; ".join(left[:5]),
+    check(not left, "list.children_left", call=call.description, left=len(left), processes=joined(left[:5]),
           hint=CHECK_HINT)
 
 

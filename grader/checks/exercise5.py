@@ -16,10 +16,10 @@ import time
 from multiprocessing import pool as mp_pool
 
 import numpy as np
-import pytest
 
-from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, info, shown
+from grader.feedback import CHECK_HINT, check, dependency_missing, fail, fail_without_concurrency, info, shown
 from grader.messages import Message, msg
+from grader.probes.processes import joined
 from grader.probes.cpu import pool_seconds
 from grader.probes.pools import COMPUTE_METHODS, PoolRecord
 from grader.probes.speedup import measure, time_round
@@ -115,7 +115,7 @@ def _check_pool_finished(call, expected: Message) -> None:
         check(record.closed, "kde.pool_not_closed", call=call.description, hint=CHECK_HINT)
         check(record.joined, "kde.pool_not_joined", call=call.description, hint=CHECK_HINT)
     left = call.leftover_lines
-    check(not left, "kde.children_left", call=call.description, processes="; ".join(left[:4]))
+    check(not left, "kde.children_left", call=call.description, processes=joined(left[:4]))
 
 
 def _returned_results(call, expected: list, start_method: str) -> None:
@@ -353,8 +353,7 @@ def test_plot_benchmarks_draws_the_timings(target, tmp_path):
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        pytest.skip("matplotlib is not installed, so the chart cannot be checked: "
-                    "pip install 'concurrency-grader[plot]'")
+        dependency_missing("kde.matplotlib_missing", install="pip install 'concurrency-grader[plot]'")
     timings = {"serial": 1.5, "2": 0.9, "4": 0.7}
     path = tmp_path / "benchmarks.png"
     figure = target(dict(timings), str(path))

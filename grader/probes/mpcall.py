@@ -56,7 +56,7 @@ class WatchedCall:
     processes: ProcessLog | None = None
     pools: PoolLog = field(default_factory=PoolLog)
     left: proc.Leftovers = field(default_factory=proc.Leftovers)
-    leftover_lines: list[str] = field(default_factory=list)
+    leftover_lines: list[Message] = field(default_factory=list)
     exit_codes: list[int | None] = field(default_factory=list)
 
     def record_leftovers(self) -> None:
@@ -204,7 +204,7 @@ def _timeout_lines(call: WatchedCall) -> list[Message]:
     alive = call.leftover_lines
     lines = []
     if alive:
-        lines.append(msg("processes.timeout.still_running", processes="; ".join(alive[:6])))
+        lines.append(msg("processes.timeout.still_running", processes=proc.joined(alive[:6])))
     crashed = [code for code in call.exit_codes if code not in (0, None)]
     if crashed:
         codes = _failed_exit_codes(crashed)

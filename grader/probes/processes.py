@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.messages import Message, msg
+
 _PROC = Path("/proc")
 
 # In the command line of multiprocessing's helper processes: both run
@@ -29,14 +31,14 @@ _HELPER_MARKERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserv
 _HAS_CHILDREN_FILES = (_PROC / "self" / "task" / str(os.getpid()) / "children").exists()
 
 _STATE_NAMES = {
-    "R": "running",
-    "S": "sleeping",
-    "D": "disk sleep",
-    "T": "stopped",
-    "t": "tracing stop",
-    "Z": "zombie",
-    "X": "dead",
-    "I": "idle",
+    "R": msg("processes.state.running"),
+    "S": msg("processes.state.sleeping"),
+    "D": msg("processes.state.disk_sleep"),
+    "T": msg("processes.state.stopped"),
+    "t": msg("processes.state.tracing_stop"),
+    "Z": msg("processes.state.zombie"),
+    "X": msg("processes.state.dead"),
+    "I": msg("processes.state.idle"),
 }
 
 # How long kill_tree waits for one killed child to die before giving up on reaping it.
@@ -130,7 +132,7 @@ def _cmdline(pid: int) -> str:
     return raw.replace(b"\0", b" ").decode(errors="replace").strip()
 
 
-def describe(pid: int, width: int = 100) -> str:
+def describe(pid: int, width: int = 100) -> Message:
     """A one-line description for feedback.
 
     For example ``pid 1234 (python -c from multiprocessing.spawn import ...), state S (sleeping)``:
@@ -138,12 +140,23 @@ def describe(pid: int, width: int = 100) -> str:
     """
     stat = _stat(pid)
     if stat is None:
-        return f"pid {pid} (no longer exists)"
+        return msg("processes.gone", pid=pid)
     # A zombie has no command line left, only its short name.
     command = _cmdline(pid) or stat.name
     if len(command) > width:
         command = command[: width - 3] + "..."
-    return f"pid {pid} ({command}), state {stat.state} ({_STATE_NAMES.get(stat.state, 'unknown')})"
+    return msg("processes.leftover", pid=pid, command=command, state=stat.state,
+               state_name=_STATE_NAMES.get(stat.state) or msg("processes.state.unknown"))
+
+
+def joined(descriptions: list[Message]) -> Message | str:
+    """Descriptions one after another on a line, separated by semicolons ('' for none)."""
+    if not descriptions:
+        return ""
+    line = descriptions[-1]
+    for description in reversed(descriptions[:-1]):
+        line = msg("processes.then", first=description, rest=line)
+    return line
 
 
 def is_multiprocessing_helper(pid: int) -> bool:
@@ -172,7 +185,7 @@ class Leftovers:
         """True when nothing but multiprocessing's helpers was left behind."""
         return not self.alive and not self.zombies
 
-    def descriptions(self) -> list[str]:
+    def descriptions(self) -> list[Message]:
         """One ``describe`` line per left-behind process (helpers excluded)."""
         return [describe(pid) for pid in sorted(self.alive | self.zombies)]
 
