@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 
 from grader.language import DEFAULT
 from grader.messages import msg, render
@@ -43,13 +44,41 @@ class Parser(argparse.ArgumentParser):
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
                           help=render(msg("help.help"), lang))
         self.lang = lang
+        self._required: list[argparse.Action] = []
+
+    def add_argument(self, *args, **kwargs):
+        """As argparse's; a required argument is checked here rather than by argparse, so that its
+        absence is said in the reader's language."""
+        action = super().add_argument(*args, **kwargs)
+        if action.required:
+            action.required = False
+            self._required.append(action)
+        return action
 
     def parse_args(self, args=None, namespace=None):
-        """The arguments; words the parser does not know are a usage error in the reader's language."""
-        parsed, unknown = self.parse_known_args(args, namespace)
+        """The arguments; words the parser does not know, an option without its value and a missing
+        argument are usage errors in the reader's language."""
+        words = list(sys.argv[1:] if args is None else args)
+        self._check_option_values(words)
+        parsed, unknown = self.parse_known_args(words, namespace)
         if unknown:
             raise UsageError(render(msg("usage.unrecognized", arguments=" ".join(unknown)), self.lang))
+        missing = ["/".join(action.option_strings) or action.metavar or action.dest
+                   for action in self._required
+                   if getattr(parsed, action.dest, None) is None]
+        if missing:
+            raise UsageError(render(msg("usage.missing_arguments", arguments=", ".join(missing)), self.lang))
         return parsed
+
+    def _check_option_values(self, words: list[str]) -> None:
+        takes_value = {option for action in self._actions if action.option_strings and action.nargs is None
+                       for option in action.option_strings}
+        for index, word in enumerate(words):
+            if word == "--":
+                return
+            following = words[index + 1] if index + 1 < len(words) else None
+            if word in takes_value and (following is None or following.startswith("-") and len(following) > 1):
+                raise UsageError(render(msg("usage.option_needs_value", option=word), self.lang))
 
     def _check_value(self, action, value):
         # argparse's own check of a choice, its sentence in the reader's language.

@@ -224,6 +224,9 @@ def test_an_unknown_exercise_under_a_russian_locale_is_a_russian_one_line_error(
     (["--lang", "ru", "--path", "tests"], "нет ни одного файла упражнения (например, exercise1_counter_race.py)"),
     (["--format", "xml", "--lang", "ru"], "grade: --format: недопустимое значение 'xml' (возможные: 'classroom', "),
     (["list", "--lang=ru", "--bogus"], "grade: непонятные аргументы: --bogus"),
+    (["hint", "--lang", "ru"], "grade: не хватает аргументов: УПРАЖНЕНИЕ"),
+    (["1", "--lang", "ru", "--path"], "grade: после --path нужно указать значение"),
+    (["watch", "--path", "--lang", "ru"], "grade: после --path нужно указать значение"),
 ])
 def test_usage_errors_speak_the_language_asked_for(args, russian):
     graded = run_grade(*args, env=ENGLISH_LOCALE)
