@@ -14,7 +14,7 @@ from grader.catalog import CatalogError, Exercise, load_catalog
 from grader.commands import options
 from grader.interpreter import Interpreter
 from grader.language import LANGUAGES
-from grader.messages import msg, render
+from grader.messages import Message, msg, render
 from grader.report import Report
 from grader.runner import grade_exercise
 from grader.usage import EXIT_USAGE, Parser, UsageError
@@ -51,12 +51,20 @@ def _chosen_exercises(names: list[str], submission_dir: Path, lang: str) -> list
     return [options.exercise(name, submission_dir, lang) for name in names]
 
 
+def _said(layers: dict, part: str, name: str, text: str) -> Message | str:
+    """A layer's description (or a note) as the message the report keeps, else its English `text`."""
+    data = layers.get("said", {}).get(part, {}).get(name)
+    return Message.from_data(data) if data else text
+
+
 def _describe_sandbox(layers: dict, lang: str) -> str:
     lines = [msg("sandbox.heading")]
-    lines += [msg("sandbox.active", layer=name, what=what) for name, what in layers.get("active", {}).items()]
-    lines += [msg("sandbox.skipped", layer=name, why=why) for name, why in layers.get("skipped", {}).items()]
+    lines += [msg("sandbox.active", layer=name, what=_said(layers, "active", name, what))
+              for name, what in layers.get("active", {}).items()]
+    lines += [msg("sandbox.skipped", layer=name, why=_said(layers, "skipped", name, why))
+              for name, why in layers.get("skipped", {}).items()]
     if layers.get("output_cut"):
-        lines.append(msg("sandbox.output_cut", what=layers["output_cut"]))
+        lines.append(msg("sandbox.output_cut", what=_said(layers, "notes", "output_cut", layers["output_cut"])))
     return "\n".join(render(line, lang) for line in lines) + "\n"
 
 

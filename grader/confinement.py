@@ -22,6 +22,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from grader.messages import Message, msg
+
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
@@ -57,16 +59,18 @@ class KeeperConfig:
 
 @dataclass
 class Layers:
-    """Which layers are active ({name: what it does}) and which were skipped ({name: why})."""
+    """Which layers are active ({name: what it does}) and which were skipped ({name: why}), said as
+    messages: the keeper does not load the templates; the runner renders them."""
 
-    active: dict[str, str] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
+    active: dict[str, Message] = field(default_factory=dict)
+    skipped: dict[str, Message] = field(default_factory=dict)
     cgroups: list[str] = field(default_factory=list)
     user: tuple[int, int] | None = None
     process_rlimit: bool = False
 
     def to_dict(self) -> dict:
-        return {"active": self.active, "skipped": self.skipped}
+        return {"active": {name: said.to_data() for name, said in self.active.items()},
+                "skipped": {name: said.to_data() for name, said in self.skipped.items()}}
 
     def out_of_memory_kills(self) -> int:
         """How many processes the memory cgroup's limit killed (0 without a memory cgroup)."""
@@ -93,9 +97,9 @@ def _libc():
 
 def _become_subreaper(layers: Layers) -> None:
     if _libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0:
-        layers.active["reaper"] = "every process the submission starts ends with its run, even after setsid"
+        layers.active["reaper"] = msg("sandbox.layer.reaper")
     else:
-        layers.skipped["reaper"] = f"prctl(PR_SET_CHILD_SUBREAPER) failed: {os.strerror(ctypes.get_errno())}"
+        layers.skipped["reaper"] = msg("sandbox.skip.reaper", error=os.strerror(ctypes.get_errno()))
 
 
 def _loopback_up() -> None:
@@ -107,14 +111,14 @@ def _loopback_up() -> None:
 
 def _network_off(layers: Layers) -> None:
     if _libc().unshare(CLONE_NEWNET) != 0:
-        layers.skipped["network"] = f"no network namespace: {os.strerror(ctypes.get_errno())}"
+        layers.skipped["network"] = msg("sandbox.skip.no_namespace", error=os.strerror(ctypes.get_errno()))
         return
     try:
         _loopback_up()
     except OSError as problem:
-        layers.skipped["network"] = f"loopback could not be brought up in the new namespace: {problem}"
+        layers.skipped["network"] = msg("sandbox.skip.loopback", error=str(problem))
         return
-    layers.active["network"] = "a network namespace of its own: loopback only"
+    layers.active["network"] = msg("sandbox.layer.network")
 
 
 def _make_cgroup(layers: Layers, controller: str, settings: dict[str, str]) -> None:
@@ -124,7 +128,7 @@ def _make_cgroup(layers: Layers, controller: str, settings: dict[str, str]) -> N
         for name, value in settings.items():
             (path / name).write_text(value)
     except OSError as problem:
-        layers.skipped[controller] = f"no writable {controller} cgroup ({problem.strerror})"
+        layers.skipped[controller] = msg("sandbox.skip.cgroup", controller=controller, error=problem.strerror)
         try:
             path.rmdir()
         except OSError:
@@ -146,12 +150,12 @@ def _paths_the_child_needs(config: KeeperConfig) -> list[str]:
     return [os.path.realpath(config.worker_argv[0]), *dict.fromkeys(import_paths)]
 
 
-def _user_that_can_run_the_child(config: KeeperConfig) -> tuple[tuple[int, int] | None, str]:
+def _user_that_can_run_the_child(config: KeeperConfig) -> tuple[tuple[int, int] | None, Message | None]:
     """The unprivileged user's (uid, gid) when it can run the grading child, else None and why not."""
     try:
         user = pwd.getpwnam(UNPRIVILEGED_USER)
     except KeyError:
-        return None, f"there is no user {UNPRIVILEGED_USER}"
+        return None, msg("sandbox.skip.no_user", user=UNPRIVILEGED_USER)
     paths = _paths_the_child_needs(config)
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -170,10 +174,10 @@ def _user_that_can_run_the_child(config: KeeperConfig) -> tuple[tuple[int, int] 
         unreadable = answer.read().decode()
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
-        return None, f"could not become {UNPRIVILEGED_USER}"
+        return None, msg("sandbox.skip.cannot_become", user=UNPRIVILEGED_USER)
     if unreadable:
-        return None, f"{UNPRIVILEGED_USER} cannot read {unreadable} (an interpreter or venv under a private home?)"
-    return (user.pw_uid, user.pw_gid), ""
+        return None, msg("sandbox.skip.unreadable", user=UNPRIVILEGED_USER, path=unreadable)
+    return (user.pw_uid, user.pw_gid), None
 
 
 def apply_in_keeper(config: KeeperConfig) -> Layers:
@@ -185,36 +189,34 @@ def apply_in_keeper(config: KeeperConfig) -> Layers:
         if root:
             _network_off(layers)
         else:
-            layers.skipped["network"] = "a network namespace needs root"
+            layers.skipped["network"] = msg("sandbox.skip.network_needs_root")
     _make_cgroup(layers, "pids", {"pids.max": str(config.max_processes)})
     _make_cgroup(layers, "memory", {"memory.limit_in_bytes": str(config.memory_bytes)})
     if any(path.startswith(str(CGROUP_V1 / "pids")) for path in layers.cgroups):
-        layers.active["processes"] = f"at most {config.max_processes} processes and threads (pids cgroup)"
+        layers.active["processes"] = msg("sandbox.layer.pids_cgroup", processes=config.max_processes)
     if any(path.startswith(str(CGROUP_V1 / "memory")) for path in layers.cgroups):
-        layers.active["memory (all processes)"] = f"{config.memory_bytes >> 20} MiB (memory cgroup)"
-    layers.active["memory"] = f"{config.memory_bytes >> 20} MiB of data per process (RLIMIT_DATA)"
-    layers.active["cpu time"] = f"{config.cpu_seconds} s of CPU per process (RLIMIT_CPU)"
-    layers.active["output"] = f"{config.output_bytes >> 10} KiB of stdout and of stderr kept"
-    layers.active["environment"] = "an allowlist, with a private HOME and TMPDIR"
+        layers.active["memory (all processes)"] = msg("sandbox.layer.memory_cgroup", mebibytes=config.memory_bytes >> 20)
+    layers.active["memory"] = msg("sandbox.layer.memory", mebibytes=config.memory_bytes >> 20)
+    layers.active["cpu time"] = msg("sandbox.layer.cpu_time", seconds=config.cpu_seconds)
+    layers.active["output"] = msg("sandbox.layer.output", kibibytes=config.output_bytes >> 10)
+    layers.active["environment"] = msg("sandbox.layer.environment")
     if config.drop_user and root:
         layers.user, why_not = _user_that_can_run_the_child(config)
         if layers.user:
-            layers.active["user"] = (f"runs as {UNPRIVILEGED_USER}: cannot write the grader's files "
-                                     "nor the original submission")
+            layers.active["user"] = msg("sandbox.layer.user", user=UNPRIVILEGED_USER)
         else:
             layers.skipped["user"] = why_not
     elif config.drop_user:
-        layers.skipped["user"] = "already unprivileged"
+        layers.skipped["user"] = msg("sandbox.skip.already_unprivileged")
     if "processes" not in layers.active and layers.user:
         # Only without a pids cgroup: RLIMIT_NPROC counts every process of the user on the machine,
         # so gradings run side by side as that user share one cap.
         layers.process_rlimit = True
-        layers.active["processes"] = (f"at most {config.max_processes} processes and threads of "
-                                      f"{UNPRIVILEGED_USER} (RLIMIT_NPROC)")
+        layers.active["processes"] = msg("sandbox.layer.nproc", processes=config.max_processes, user=UNPRIVILEGED_USER)
     elif "processes" not in layers.active:
         # RLIMIT_NPROC counts every process of the user, not of the submission: without a user of
         # its own, the cap would fail a student whose desktop already runs that many.
-        layers.skipped["processes"] = "no writable pids cgroup, and no unprivileged user of its own"
+        layers.skipped["processes"] = msg("sandbox.skip.processes")
     return layers
 
 

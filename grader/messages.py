@@ -28,7 +28,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from grader.language import DEFAULT, LANGUAGES
 
@@ -104,6 +103,9 @@ def plural_form(lang: str, number: Any, forms: list[str]) -> str:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    # Imported here: the keeper builds messages without ever rendering one, and starts on every grading.
+    import yaml
+
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as problem:

@@ -93,6 +93,15 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
         selector.close()
 
 
+def _layers_in_english(layers: dict) -> dict:
+    """The child's confinement layers ({name: what} active, {name: why} skipped) in English, as the
+    JSON report gives them, with the messages themselves under `said` for a reader's language."""
+    said = {part: dict(layers.get(part) or {}) for part in ("active", "skipped")}
+    english = {part: {name: render(Message.from_data(data), "en") for name, data in said[part].items()}
+               for part in said}
+    return {**english, "said": said}
+
+
 def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec],
                 limits: sandbox.Limits) -> Attempt:
     """Run `checks` in one fresh grading child and report what it finished."""
@@ -118,7 +127,7 @@ def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec
         attempt.returncode = child.returncode
         attempt.stderr = child.output_tail()[1]
         attempt.student_file = workspace.submission / exercise.module
-        attempt.layers = child.status.get("layers", {})
+        attempt.layers = _layers_in_english(child.status.get("layers", {}))
         attempt.out_of_memory = bool(child.status.get("out_of_memory"))
         attempt.output_cut = bool(child.status.get("output_cut"))
     finally:
@@ -213,8 +222,9 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
         if layers is not None and not layers:
             layers.update(attempt.layers)
         if layers is not None and attempt.output_cut:
-            layers["output_cut"] = (f"the student's code printed more than {limits.output_bytes >> 10} KiB "
-                                    "to stdout or stderr: the rest was dropped")
+            cut = msg("sandbox.output_cut_at", kibibytes=limits.output_bytes >> 10)
+            layers["output_cut"] = render(cut, "en")
+            layers.setdefault("said", {}).setdefault("notes", {})["output_cut"] = cut.to_data()
         for spec in pending:
             data = attempt.results.get(spec.name)
             if data is not None:

@@ -274,3 +274,11 @@ def test_the_sandbox_description_is_in_the_language_of_the_run():
     assert _describe_sandbox(layers, "ru").splitlines() == ["Изоляция процессов проверки:",
                                                             "  вкл   reaper: every process ends with its run",
                                                             "  выкл  user: already unprivileged"]
+
+
+def test_the_layers_a_run_reports_are_described_in_the_language_of_the_run():
+    graded = run_grade("2", "--path", "solutions", "--sandbox", "--lang", "ru", "--format", "json")
+    report = json.loads(graded.stdout)
+    assert report["sandbox"]["active"]["cpu time"].endswith("s of CPU per process (RLIMIT_CPU)")
+    assert "  вкл   cpu time: 600 с процессорного времени на процесс (RLIMIT_CPU)" in graded.stderr.splitlines()
+    assert "every process" not in graded.stderr
