@@ -29,6 +29,11 @@ CLONE_NEWNET = 0x40000000
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 CGROUP_V1 = Path("/sys/fs/cgroup")
 UNPRIVILEGED_USER = "nobody"
+# A user id of its own for each grading, from the range systemd keeps for such dynamic users: the
+# process cap (RLIMIT_NPROC) counts every process of a user on the machine, so gradings running side by
+# side as one shared user (`nobody`) would use up each other's cap. A grading's id follows its keeper's
+# pid, which no other running keeper has.
+PRIVATE_UIDS = range(61184, 65520)
 
 
 @dataclass
@@ -150,21 +155,21 @@ def _paths_the_child_needs(config: KeeperConfig) -> list[str]:
     return [os.path.realpath(config.worker_argv[0]), *dict.fromkeys(import_paths)]
 
 
-def _user_that_can_run_the_child(config: KeeperConfig) -> tuple[tuple[int, int] | None, Message | None]:
-    """The unprivileged user's (uid, gid) when it can run the grading child, else None and why not."""
-    try:
-        user = pwd.getpwnam(UNPRIVILEGED_USER)
-    except KeyError:
-        return None, msg("sandbox.skip.no_user", user=UNPRIVILEGED_USER)
-    paths = _paths_the_child_needs(config)
+def private_uid(keeper_pid: int) -> int:
+    """The user id of the grading whose keeper is `keeper_pid`."""
+    return PRIVATE_UIDS[keeper_pid % len(PRIVATE_UIDS)]
+
+
+def _probe_user(uid: int, gid: int, paths: list[str]) -> tuple[bool, str]:
+    """Whether this process can become (uid, gid), and the first of `paths` that user cannot read."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(read_end)
             os.setgroups([])
-            os.setgid(user.pw_gid)
-            os.setuid(user.pw_uid)
+            os.setgid(gid)
+            os.setuid(uid)
             os.write(write_end, (_unreadable_for_user(paths) or "").encode())
             os._exit(0)
         except BaseException:  # noqa: BLE001 - any failure means: this user cannot run it
@@ -173,11 +178,26 @@ def _user_that_can_run_the_child(config: KeeperConfig) -> tuple[tuple[int, int] 
     with os.fdopen(read_end, "rb") as answer:
         unreadable = answer.read().decode()
     _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        return None, msg("sandbox.skip.cannot_become", user=UNPRIVILEGED_USER)
-    if unreadable:
-        return None, msg("sandbox.skip.unreadable", user=UNPRIVILEGED_USER, path=unreadable)
-    return (user.pw_uid, user.pw_gid), None
+    return os.waitstatus_to_exitcode(status) == 0, unreadable
+
+
+def _user_that_can_run_the_child(config: KeeperConfig) -> tuple[tuple[int, int] | None, Message | None]:
+    """An unprivileged (uid, gid) that can run the grading child, else None and why not: the grading's
+    own id where the machine lets this process take it (not in a user namespace that maps few ids),
+    else `nobody`."""
+    try:
+        nobody = pwd.getpwnam(UNPRIVILEGED_USER)
+    except KeyError:
+        return None, msg("sandbox.skip.no_user", user=UNPRIVILEGED_USER)
+    paths = _paths_the_child_needs(config)
+    why_not = msg("sandbox.skip.cannot_become", user=UNPRIVILEGED_USER)
+    for uid in (private_uid(os.getpid()), nobody.pw_uid):
+        became, unreadable = _probe_user(uid, nobody.pw_gid, paths)
+        if became and unreadable:
+            return None, msg("sandbox.skip.unreadable", user=f"uid {uid}", path=unreadable)
+        if became:
+            return (uid, nobody.pw_gid), None
+    return None, why_not
 
 
 def apply_in_keeper(config: KeeperConfig) -> Layers:
@@ -203,16 +223,17 @@ def apply_in_keeper(config: KeeperConfig) -> Layers:
     if config.drop_user and root:
         layers.user, why_not = _user_that_can_run_the_child(config)
         if layers.user:
-            layers.active["user"] = msg("sandbox.layer.user", user=UNPRIVILEGED_USER)
+            layers.active["user"] = msg("sandbox.layer.user", user=f"uid {layers.user[0]}")
         else:
             layers.skipped["user"] = why_not
     elif config.drop_user:
         layers.skipped["user"] = msg("sandbox.skip.already_unprivileged")
     if "processes" not in layers.active and layers.user:
         # Only without a pids cgroup: RLIMIT_NPROC counts every process of the user on the machine,
-        # so gradings run side by side as that user share one cap.
+        # which is the grading's own user id where it could take one (see PRIVATE_UIDS).
         layers.process_rlimit = True
-        layers.active["processes"] = msg("sandbox.layer.nproc", processes=config.max_processes, user=UNPRIVILEGED_USER)
+        layers.active["processes"] = msg("sandbox.layer.nproc", processes=config.max_processes,
+                                         user=f"uid {layers.user[0]}")
     elif "processes" not in layers.active:
         # RLIMIT_NPROC counts every process of the user, not of the submission: without a user of
         # its own, the cap would fail a student whose desktop already runs that many.

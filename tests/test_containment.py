@@ -24,6 +24,7 @@ import pytest
 
 from conftest import ROOT, VARIANTS, run_grade
 from grader.catalog import load_catalog
+from grader.confinement import PRIVATE_UIDS, private_uid
 from grader.runner import run_checks
 from grader.sandbox import Limits
 
@@ -310,7 +311,8 @@ def test_the_submission_runs_as_an_unprivileged_user(tmp_path):
     _active_or_skip(graded, "user")
     nobody = pwd.getpwnam("nobody")
     feedback = graded.check("test_count_with_lock_returns_every_increment")["feedback"]
-    assert f"uid={nobody.pw_uid} euid={nobody.pw_uid} gid={nobody.pw_gid}" in feedback
+    uid, euid, gid = (int(n) for n in re.search(r"uid=(\d+) euid=(\d+) gid=(\d+)", feedback).groups())
+    assert uid == euid and (uid in PRIVATE_UIDS or uid == nobody.pw_uid) and gid == nobody.pw_gid, feedback
     _assert_only_the_attacked_checks_lose(graded)
 
 
@@ -467,3 +469,10 @@ def test_output_written_past_pytests_capture_is_cut_and_the_report_says_so(tmp_p
     """))
     assert graded.report["score"] == graded.report["max_score"]
     assert "1024 KiB" in graded.report["sandbox"]["output_cut"]
+
+
+def test_gradings_side_by_side_run_as_users_of_their_own():
+    """The process cap counts a user's processes machine-wide: two keepers alive at once never share
+    an id (their pids differ, and the ids follow the pids through a range larger than a batch's jobs)."""
+    assert len({private_uid(pid) for pid in range(1000, 1064)}) == 64
+    assert all(private_uid(pid) in PRIVATE_UIDS for pid in (1, 4_194_304))
