@@ -15,8 +15,9 @@ import traceback
 from pathlib import Path
 
 from grader.catalog import Exercise, load_catalog, resolve
-from grader.report import FAILED, CheckResult, ExerciseResult, Report
-from grader.runner import grade_exercise
+from grader.messages import msg
+from grader.report import FAILED, NOT_SUBMITTED, Report
+from grader.runner import grade_exercise, ungraded
 from grader.writers import gradescope
 
 # Folders of a submission that never hold the student's own files (macOS zip metadata, caches).
@@ -31,15 +32,6 @@ def find_exercise_file(submission: Path, exercise: Exercise) -> Path | None:
     return min(found, key=lambda p: (len(p.parts), str(p)), default=None)
 
 
-def _missing(exercise: Exercise) -> ExerciseResult:
-    """An exercise whose file is not in the submission: every check fails."""
-    feedback = (f"No file {exercise.module} in your submission. Submit it under that exact name (in any "
-                "folder of the submission).")
-    checks = [CheckResult(spec.name, spec.target, FAILED, 0.0, spec.points, spec.visibility, feedback)
-              for spec in exercise.checks]
-    return ExerciseResult(exercise.id, exercise.title.en, checks)
-
-
 def grade_submission(submission: Path, exercises: list[Exercise]) -> Report:
     """Every exercise of the assignment graded, hidden checks included."""
     results = []
@@ -47,7 +39,8 @@ def grade_submission(submission: Path, exercises: list[Exercise]) -> Report:
         for exercise in exercises:
             found = find_exercise_file(submission, exercise)
             if found is None:
-                results.append(_missing(exercise))
+                results.append(ungraded(exercise, FAILED, NOT_SUBMITTED,
+                                        msg("ungraded.missing_anywhere", module=exercise.module)))
                 continue
             shutil.copy(found, Path(folder) / exercise.module)
             results.append(grade_exercise(exercise, Path(folder), include_hidden=True))

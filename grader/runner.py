@@ -251,6 +251,13 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
     return results
 
 
+def ungraded(exercise: Exercise, status: str, reason: str, message: Message, lang: str = "en") -> ExerciseResult:
+    """An exercise none of whose checks could run (no file, an unreadable submission, the grader
+    failing): every check gets `status` and `reason`, with `message` as its feedback."""
+    return ExerciseResult(exercise=exercise.id, title=exercise.title.get(lang),
+                          checks=[_result(spec, status, [message], lang, reason) for spec in exercise.checks])
+
+
 def grade_exercise(exercise: Exercise, submission_dir: Path, include_hidden: bool = False,
                    lang: str = "en") -> ExerciseResult:
     """Grade one exercise of a submission; hidden checks are listed but not run unless included."""

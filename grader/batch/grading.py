@@ -13,28 +13,15 @@ from pathlib import Path
 
 from grader.batch.jobs import Job
 from grader.catalog import CheckSpec, Exercise, load_catalog
-from grader.report import ERROR, GRADER_ERROR, NOT_MEASURABLE, CheckResult, ExerciseResult
-from grader.runner import grade_exercise, run_checks
+from grader.messages import msg
+from grader.report import ERROR, GRADER_ERROR, NOT_MEASURABLE, ExerciseResult
+from grader.runner import grade_exercise, run_checks, ungraded
 
-GRADER_FAILED = ("The grader itself failed on this submission ({problem}); it is not your mistake. "
-                 "Your teacher will grade it again.")
 
 
 @functools.lru_cache(maxsize=1)
 def _catalog() -> dict[str, Exercise]:
     return load_catalog()
-
-
-def _all_checks(exercise: Exercise, status: str, reason: str, feedback: str) -> ExerciseResult:
-    checks = [CheckResult(name=spec.name, target=spec.target, status=status, points=0.0,
-                          max_points=spec.points, visibility=spec.visibility, feedback=feedback, reason=reason)
-              for spec in exercise.checks]
-    return ExerciseResult(exercise.id, exercise.title.get(), checks)
-
-
-def not_graded(exercise: Exercise, reason: str, feedback: str) -> ExerciseResult:
-    """The result of an exercise with nothing to grade: every check an error with `reason`."""
-    return _all_checks(exercise, ERROR, reason, feedback)
 
 
 def _write_files(job: Job, folder: Path) -> None:
@@ -55,7 +42,7 @@ def grade(job: Job) -> dict:
     `job.open_checks` the previous result with those checks graded again."""
     exercise = _catalog()[job.exercise]
     if not job.gradable:
-        return not_graded(exercise, job.reason, job.feedback).to_dict()
+        return ungraded(exercise, ERROR, job.reason, job.message).to_dict()
     try:
         with tempfile.TemporaryDirectory(prefix="grader-batch-") as folder:
             _write_files(job, Path(folder))
@@ -69,8 +56,8 @@ def grade(job: Job) -> dict:
 def grader_failed(job: Job, problem: BaseException) -> dict:
     """The result of a job whose grading failed in the grader (or its process pool): every check an
     error with reason `grader error`."""
-    feedback = GRADER_FAILED.format(problem=f"{type(problem).__name__}: {problem}")
-    return _all_checks(_catalog()[job.exercise], ERROR, GRADER_ERROR, feedback).to_dict()
+    message = msg("ungraded.grader_failed", problem=f"{type(problem).__name__}: {problem}")
+    return ungraded(_catalog()[job.exercise], ERROR, GRADER_ERROR, message).to_dict()
 
 
 def open_checks(result: ExerciseResult) -> tuple[str, ...]:

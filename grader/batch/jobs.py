@@ -13,11 +13,10 @@ from pathlib import Path
 
 from grader.batch.discover import Student, find_exercise_file
 from grader.catalog import Exercise
+from grader.messages import Message, msg
 from grader.report import NOT_SUBMITTED, UNREADABLE
 from grader.sandbox import SUBMISSION_FILE_MAX_BYTES, SUBMISSION_FILE_SUFFIXES
 
-NO_SUBMISSION_FEEDBACK = "No submission: nothing was handed in for this exercise."
-NO_FILE_FEEDBACK = "Not submitted: the submission has no file {module}."
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class Job:
     catalog_hash: str
     files: tuple[tuple[str, bytes], ...] = ()
     reason: str = ""  # NOT_SUBMITTED or UNREADABLE: nothing to grade
-    feedback: str = ""  # for the student, with `reason`
+    message: Message | None = None  # for the student, with `reason`
     timing: bool = False  # it runs a check that measures time: nothing may run beside it
     open_checks: tuple[str, ...] = ()
     previous: dict | None = None  # with `open_checks`: the result they are retried in
@@ -70,17 +69,17 @@ def submission_files(folder: Path) -> tuple[tuple[str, bytes], ...]:
 
 def job_for(student: Student, exercise: Exercise, exercise_hash: str) -> Job:
     """The job of one student's exercise: its files, or the reason there is nothing to grade."""
-    def not_gradable(reason: str, feedback: str, content: bytes) -> Job:
+    def not_gradable(reason: str, message: Message, content: bytes) -> Job:
         return Job(student.id, exercise.id, _digest([reason.encode(), content]), exercise_hash,
-                   reason=reason, feedback=feedback)
+                   reason=reason, message=message)
 
     if student.problem:
-        return not_gradable(UNREADABLE, student.problem, student.problem.encode())
+        return not_gradable(UNREADABLE, msg("ungraded.unreadable", problem=student.problem), student.problem.encode())
     if student.root is None:
-        return not_gradable(NOT_SUBMITTED, NO_SUBMISSION_FEEDBACK, b"")
+        return not_gradable(NOT_SUBMITTED, msg("ungraded.no_submission"), b"")
     found = find_exercise_file(student.root, exercise.module)
     if found is None:
-        return not_gradable(NOT_SUBMITTED, NO_FILE_FEEDBACK.format(module=exercise.module), b"")
+        return not_gradable(NOT_SUBMITTED, msg("ungraded.no_file", module=exercise.module), b"")
     files = submission_files(found.parent)
     content = _digest([part for name, data in files for part in (name.encode(), data)])
     return Job(student.id, exercise.id, content, exercise_hash, files=files, timing=exercise.has_timing)
