@@ -7,10 +7,11 @@ Texts shown to people (titles, hints) may be a plain string or a mapping of lang
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from grader import yaml_text
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 VISIBILITIES = ("visible", "hidden")
@@ -20,6 +21,9 @@ VISIBILITIES = ("visible", "hidden")
 # or a multiple-choice answer (`answer`).
 KINDS = ("answer", "result", "arguments", "concurrency")
 DEFAULT_CHECK_TIMEOUT = 10.0
+# After a function hung in one check, a later check that calls it waits this long at most: several
+# times what any check's call takes on the reference, far shorter than a hang's first cost.
+AFTER_HANG_TIMEOUT_S = 1.5
 
 
 class CatalogError(Exception):
@@ -69,6 +73,19 @@ class CheckSpec:
     # The check measures time (a speedup, a timing it compares or shows): work running beside it on
     # the same machine would change its verdict, so a batch grades it with nothing beside it.
     timing: bool = False
+    # The student's functions the check calls besides its target (`also_calls:` in the YAML): a
+    # check of `benchmark` runs the student's `multiprocess` too, and hangs where it hangs.
+    also_calls: tuple[str, ...] = ()
+
+    @property
+    def calls(self) -> tuple[str, ...]:
+        """Every function of the student's that this check calls, its target first."""
+        return (self.target, *self.also_calls)
+
+    @property
+    def timeout_after_hang(self) -> float:
+        """How long the check waits once a function it calls has hung in an earlier check."""
+        return min(self.timeout, AFTER_HANG_TIMEOUT_S)
 
     @property
     def hidden(self) -> bool:
@@ -126,6 +143,7 @@ def _parse_check(raw: dict, source: Path) -> CheckSpec:
             thresholds=dict(raw.get("thresholds") or {}),
             more_hints=tuple(Text.parse(text) for text in raw.get("hints") or ()),
             timing=raw.get("timing", False),
+            also_calls=tuple(raw.get("also_calls") or ()),
         )
     except KeyError as missing:
         raise CatalogError(f"{source}: a check lacks {missing}") from None
@@ -140,7 +158,7 @@ def _parse_check(raw: dict, source: Path) -> CheckSpec:
 
 def load_exercise(path: Path) -> Exercise:
     """Read one exercise's YAML file."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yaml_text.parse(path.read_text(encoding="utf-8"))
     try:
         exercise = Exercise(
             id=raw["id"],
@@ -160,6 +178,12 @@ def load_exercise(path: Path) -> Exercise:
 
 def load_catalog(directory: Path = CHECKS_DIR) -> dict[str, Exercise]:
     """Every exercise of the catalog, by id, in exercise order."""
+    return dict(_catalog_in(directory))
+
+
+@lru_cache(maxsize=8)
+def _catalog_in(directory: Path) -> dict[str, Exercise]:
+    # Read once per process: the catalog's files do not change while the grader runs.
     exercises = [load_exercise(path) for path in sorted(directory.glob("*.yaml"))]
     return {e.id: e for e in sorted(exercises, key=lambda e: e.number)}
 

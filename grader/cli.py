@@ -16,7 +16,7 @@ from grader.interpreter import Interpreter
 from grader.language import LANGUAGES
 from grader.messages import Message, msg, render
 from grader.report import Report
-from grader.runner import grade_exercise
+from grader.course import grade_course
 from grader.usage import EXIT_USAGE, Parser, UsageError
 from grader.writers import WRITERS, terminal
 
@@ -37,7 +37,23 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     parser.add_argument("--include-hidden", action="store_true", help=render(msg("help.grade.include_hidden"), lang))
     parser.add_argument("--lang", choices=LANGUAGES, help=render(msg("help.grade.lang"), lang))
     parser.add_argument("--sandbox", action="store_true", help=render(msg("help.grade.sandbox"), lang))
+    parser.add_argument("--check", action="append", metavar=render(msg("help.metavar.check"), lang),
+                        help=render(msg("help.grade.check"), lang))
     return parser
+
+
+def _chosen_checks(names: list[str] | None, exercises: list[Exercise], lang: str) -> frozenset[str] | None:
+    """The check names `--check` gives (each may list several, comma-separated), all known to the
+    exercises graded; None when every check is wanted."""
+    if not names:
+        return None
+    wanted = frozenset(name.strip() for given in names for name in given.split(",") if name.strip())
+    known = {spec.name for exercise in exercises for spec in exercise.checks}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise UsageError(render(msg("usage.unknown_check", name=unknown[0],
+                                    exercises=", ".join(e.id for e in exercises)), lang))
+    return wanted
 
 
 def _chosen_exercises(names: list[str], submission_dir: Path, lang: str) -> list[Exercise]:
@@ -87,9 +103,11 @@ def run(argv: list[str]) -> int:
     args = build_parser(lang).parse_args(argv)
     submission_dir = options.submission_dir(args.path, lang)
     exercises = _chosen_exercises(args.exercises, submission_dir, lang)
-    report = Report([grade_exercise(e, submission_dir, args.include_hidden, lang) for e in exercises], lang,
+    only = _chosen_checks(args.check, exercises, lang)
+    report = Report(grade_course(exercises, submission_dir, args.include_hidden, lang, only), lang,
                     Interpreter.current().to_dict())
-    if not args.include_hidden:  # the student's own run: remembered for `grade list` and `grade hint`
+    if not args.include_hidden and only is None:
+        # The student's own full run: remembered for `grade list` and `grade hint`.
         progress.record(submission_dir, report)
     if args.format == "text" and not args.output and terminal.wanted(sys.stdout):
         terminal.show(report, terminal.console_for(sys.stdout), lang)

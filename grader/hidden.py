@@ -12,6 +12,8 @@ import ast
 
 import yaml
 
+from grader import yaml_text
+
 
 class StripError(Exception):
     """A catalog or check module could not be stripped of its hidden checks; the message says why."""
@@ -60,7 +62,7 @@ def strip_catalog(catalog_text: str) -> str:
     if len(spans) == len(items):
         raise StripError("every check of the exercise is hidden: a student copy would have none")
     stripped = _remove_lines(catalog_text, spans)
-    left = [c.get("name") for c in yaml.safe_load(stripped)["checks"]]
+    left = [c.get("name") for c in yaml_text.parse(stripped)["checks"]]
     expected = [_scalar(item, "name") for item in items if _scalar(item, "visibility") != "hidden"]
     if left != expected:
         raise StripError(f"stripping the hidden checks left {left}, expected {expected}")

@@ -104,11 +104,11 @@ def plural_form(lang: str, number: Any, forms: list[str]) -> str:
 
 def _read(path: Path) -> dict[str, Any]:
     # Imported here: the keeper builds messages without ever rendering one, and starts on every grading.
-    import yaml
+    from grader import yaml_text
 
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as problem:
+        loaded = yaml_text.parse(path.read_text(encoding="utf-8"))
+    except (OSError, yaml_text.YAMLError) as problem:
         raise MessageError(f"{path}: {problem}") from None
     if not isinstance(loaded, dict):
         raise MessageError(f"{path}: expected a mapping of keys to templates")

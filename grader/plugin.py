@@ -19,7 +19,9 @@ from grader.events import IMPORT, RESULT, START, Event, EventChannel
 from grader.feedback import Feedback
 from grader.guard import Fingerprint, Guard
 from grader.messages import Message, msg
-from grader.report import ERROR, FAILED, GRADER_ERROR, PASSED, SKIPPED, TAMPERED
+from grader.hangs import Hangs
+from grader.probes.threads import recording_crashes
+from grader.report import ERROR, FAILED, GRADER_ERROR, PASSED, SKIPPED, TAMPERED, TIMED_OUT
 from grader.submission import SubmissionImportError, import_student_module
 from grader.verdict import StudentInterrupt, Verdict, classify
 
@@ -31,6 +33,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grader-exercise", help="exercise id of the checks being run")
     group.addoption("--grader-submission", help="folder holding the student's exercise file")
     group.addoption("--grader-checks", default="", help="comma-separated check names to run (default: all)")
+    group.addoption("--grader-hung", default="", help="functions that hung in an earlier child (function=check,...)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -102,6 +105,7 @@ class GraderSession:
         self.verdicts: dict[str, Verdict] = {}
         self.outcomes: dict[str, CheckOutcome] = {}
         self.items_left: Counter[str] = Counter()
+        self.hangs = Hangs.from_arg(config.getoption("grader_hung"))
         config.stash[SESSION_KEY] = self
 
     def send(self, event: Event) -> None:
@@ -133,23 +137,27 @@ class GraderSession:
             if self.wanted is not None and spec.name not in self.wanted:
                 deselected.append(item)
                 continue
-            item.add_marker(pytest.mark.timeout(spec.timeout))
             self.items_left[spec.name] += 1
             selected.append(item)
         if deselected:
             config.hook.pytest_deselected(items=deselected)
         items[:] = selected
 
-    @pytest.hookimpl(hookwrapper=True)
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
         spec = self.spec_for(item)
+        # Set here, not at collection: an item after a hang of a function it calls waits less.
+        item.add_marker(pytest.mark.timeout(self.hangs.timeout(spec)), append=False)
         self.send(Event(START, spec.name))
         started, attempts_before = _clock(), len(self.guard.attempts)
-        yield
+        with recording_crashes():
+            yield
         verdict = self.verdicts.pop(item.nodeid, Verdict(ERROR, [msg("plugin.no_verdict")], GRADER_ERROR))
         tampering = self.tampering_seen(attempts_before)
         if tampering:
             verdict = Verdict(ERROR, [msg("plugin.tampered", seen="; ".join(tampering[:5]))], TAMPERED)
+        if verdict.reason == TIMED_OUT:
+            self.hangs.record(spec)
         outcome = self.outcomes.setdefault(spec.name, CheckOutcome())
         outcome.add(item, verdict, _clock() - started)
         self.items_left[spec.name] -= 1
@@ -175,7 +183,8 @@ class GraderSession:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         yield
         exc = call.excinfo.value if call.excinfo is not None else None
-        verdict = classify(exc, call.when, str(self.student_file), self.spec_for(item).timeout)
+        spec = self.spec_for(item)
+        verdict = classify(exc, call.when, str(self.student_file), self.hangs.timeout(spec), self.hangs.earlier(spec))
         earlier = self.verdicts.get(item.nodeid)
         if earlier is None or (earlier.status in (PASSED, SKIPPED) and verdict.status != PASSED):
             self.verdicts[item.nodeid] = verdict

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
 
 import grader
-from grader import classroom_workflow, hidden
+from grader import classroom_workflow, hidden, yaml_text
 from grader.catalog import Exercise, load_catalog
 
 DISTRIBUTION = "concurrency-grader"
@@ -141,7 +140,7 @@ def pyproject_text(package: Path) -> str:
 def readme_text(exercises: list[Exercise]) -> str:
     """The student README, in English and Russian, listing what each exercise teaches."""
     templates = resources.files("grader").joinpath("templates")
-    teaches = yaml.safe_load(templates.joinpath("course.yaml").read_text(encoding="utf-8"))
+    teaches = yaml_text.parse(templates.joinpath("course.yaml").read_text(encoding="utf-8"))
     missing = [e.id for e in exercises if e.id not in teaches]
     if missing:
         raise ReleaseError(f"grader/templates/course.yaml says nothing of {', '.join(missing)}")

@@ -18,6 +18,7 @@ from pathlib import Path
 from grader import sandbox
 from grader.catalog import CheckSpec, Exercise
 from grader.events import IMPORT, RESULT, START, EventReader, new_secret
+from grader.hangs import Hangs
 from grader.messages import Message, msg, render
 from grader.report import (CRASHED, ERROR, EXITED, HIDDEN, OUT_OF_MEMORY, PASSED, SKIPPED, TAMPERED, TIMED_OUT,
                            CheckResult, ExerciseResult)
@@ -54,10 +55,9 @@ def _out_of_protocol(attempt: Attempt, event, expected: set[str]) -> str:
 
 
 def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], exercise: Exercise,
-                 limits: sandbox.Limits, secret: bytes) -> Attempt:
+                 limits: sandbox.Limits, secret: bytes, hangs: Hangs) -> Attempt:
     attempt, reader = Attempt(), EventReader(secret)
-    expected = {spec.name for spec in checks}
-    timeouts = {spec.name: spec.timeout for spec in checks}
+    specs = {spec.name: spec for spec in checks}
     run_deadline = _clock() + exercise.hard_limit(checks)
     check_deadline = None
     selector = selectors.DefaultSelector()
@@ -73,7 +73,7 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
             if not chunk:
                 return attempt
             for event in reader.feed(chunk):
-                problem = _out_of_protocol(attempt, event, expected)
+                problem = _out_of_protocol(attempt, event, set(specs))
                 if problem:
                     reader.problems.append(problem)
                     break
@@ -81,9 +81,11 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
                     attempt.importing = event.data.get("phase") == "start"
                 elif event.kind == START:
                     attempt.running = event.check
-                    check_deadline = _clock() + timeouts.get(event.check, 0.0) + limits.check_grace_s
+                    check_deadline = _clock() + hangs.timeout(specs[event.check]) + limits.check_grace_s
                 elif event.kind == RESULT:
                     attempt.results[event.check] = event.data
+                    if event.data.get("reason") == TIMED_OUT:
+                        hangs.record(specs[event.check])
                     attempt.running, check_deadline = None, None
             if reader.problems:
                 # The submission wrote on the event pipe: nothing more this child says is trusted.
@@ -103,8 +105,10 @@ def _layers_in_english(layers: dict) -> dict:
 
 
 def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec],
-                limits: sandbox.Limits) -> Attempt:
-    """Run `checks` in one fresh grading child and report what it finished."""
+                limits: sandbox.Limits, hangs: Hangs | None = None) -> Attempt:
+    """Run `checks` in one fresh grading child and report what it finished; `hangs` (the functions
+    that hung before) is told of every function that hangs in this child."""
+    hangs = hangs if hangs is not None else Hangs()
     workspace = sandbox.Workspace.create(submission_dir)
     read_fd, write_fd = os.pipe()
     secret_read, secret_write = os.pipe()
@@ -115,14 +119,14 @@ def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec
     # import again, so each of them starts without loading pytest.
     args = ["-c", "from grader.worker import main; main()", "--exercise", exercise.id,
             "--submission", str(workspace.submission), "--checks", ",".join(spec.name for spec in checks),
-            "--events-fd", str(write_fd), "--secret-fd", str(secret_read)]
+            "--events-fd", str(write_fd), "--secret-fd", str(secret_read), "--hung", hangs.to_arg()]
     try:
         child = sandbox.start(args, pass_fds=(write_fd, secret_read), limits=limits, workspace=workspace)
     finally:
         os.close(write_fd)
         os.close(secret_read)
     try:
-        attempt = _read_events(child, read_fd, checks, exercise, limits, secret)
+        attempt = _read_events(child, read_fd, checks, exercise, limits, secret, hangs)
         child.kill(limits)
         attempt.returncode = child.returncode
         attempt.stderr = child.output_tail()[1]
@@ -154,12 +158,13 @@ def _stack_of_student(stderr: str, student_file: Path) -> Message | str:
     return msg("runner.stack", stack=stack, others=msg("runner.other_threads", others=others) if others else "")
 
 
-def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise, limits: sandbox.Limits) -> Message:
+def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise, limits: sandbox.Limits,
+                    hangs: Hangs) -> Message:
     where = _stack_of_student(attempt.stderr, attempt.student_file) if attempt.student_file else ""
     if attempt.tampered:
         return msg("runner.tampered", seen=attempt.tampered)
     if attempt.stopped_because == "check":
-        return msg("runner.check_timed_out", seconds=spec.timeout, where=where)
+        return msg("runner.check_timed_out", seconds=hangs.timeout(spec), where=where)
     if attempt.stopped_because == "run":
         return msg("runner.run_timed_out", exercise=exercise.id, where=where)
     code = attempt.returncode
@@ -217,8 +222,9 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
     limits = limits or sandbox.Limits()
     results: dict[str, CheckResult] = {}
     pending = list(checks)
+    hangs = Hangs()
     while pending:
-        attempt = run_attempt(exercise, submission_dir, pending, limits)
+        attempt = run_attempt(exercise, submission_dir, pending, limits, hangs)
         if layers is not None and not layers:
             layers.update(attempt.layers)
         if layers is not None and attempt.output_cut:
@@ -231,7 +237,9 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
                 results[spec.name] = _reported(spec, data, lang)
         unfinished = next((s for s in pending if s.name == attempt.running), None)
         if unfinished is not None:
-            why, reason = _why_unfinished(attempt, unfinished, exercise, limits), _unfinished_reason(attempt)
+            why, reason = _why_unfinished(attempt, unfinished, exercise, limits, hangs), _unfinished_reason(attempt)
+            if attempt.stopped_because == "check":
+                hangs.record(unfinished)
             if attempt.importing:
                 why = msg("runner.while_importing", why=why)
                 for spec in pending:
@@ -242,7 +250,7 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
         if remaining and unfinished is None and not (progressed and not attempt.tampered):
             # A child that ended between checks without finishing any is not tried again: the next
             # would end the same way. One that finished some goes on in a fresh child.
-            why = (_why_unfinished(attempt, remaining[0], exercise, limits) if attempt.tampered
+            why = (_why_unfinished(attempt, remaining[0], exercise, limits, hangs) if attempt.tampered
                    else _why_never_ran(attempt))
             for spec in remaining:
                 results[spec.name] = _result(spec, ERROR, [why], lang, _unfinished_reason(attempt))
@@ -258,13 +266,31 @@ def ungraded(exercise: Exercise, status: str, reason: str, message: Message, lan
                           checks=[_result(spec, status, [message], lang, reason) for spec in exercise.checks])
 
 
-def grade_exercise(exercise: Exercise, submission_dir: Path, include_hidden: bool = False,
-                   lang: str = "en") -> ExerciseResult:
-    """Grade one exercise of a submission; hidden checks are listed but not run unless included."""
-    to_run = [spec for spec in exercise.checks if include_hidden or not spec.hidden]
-    layers: dict = {}
-    verdicts = run_checks(exercise, submission_dir, to_run, lang=lang, layers=layers) if to_run else {}
+def checks_to_run(exercise: Exercise, include_hidden: bool = False,
+                  only: frozenset[str] | None = None) -> list[CheckSpec]:
+    """The checks a grading runs: the visible ones (every one when `include_hidden`), limited to the
+    names in `only` when given."""
+    return [spec for spec in exercise.checks
+            if (include_hidden or not spec.hidden) and (only is None or spec.name in only)]
+
+
+def assemble(exercise: Exercise, verdicts: dict[str, CheckResult], layers: dict, lang: str = "en",
+             only: frozenset[str] | None = None) -> ExerciseResult:
+    """An exercise's result in catalog order from the verdicts of the checks that ran; a hidden
+    check that did not run is listed as hidden, and a check left out by `only` is not listed."""
     result = ExerciseResult(exercise=exercise.id, title=exercise.title.get(lang), sandbox=layers)
     for spec in exercise.checks:
-        result.checks.append(verdicts.get(spec.name) or _result(spec, SKIPPED, [msg("runner.hidden")], lang, HIDDEN))
+        if only is None or spec.name in only:
+            result.checks.append(verdicts.get(spec.name)
+                                 or _result(spec, SKIPPED, [msg("runner.hidden")], lang, HIDDEN))
     return result
+
+
+def grade_exercise(exercise: Exercise, submission_dir: Path, include_hidden: bool = False,
+                   lang: str = "en", only: frozenset[str] | None = None) -> ExerciseResult:
+    """Grade one exercise of a submission; hidden checks are listed but not run unless included.
+    With `only`, just the checks it names are run and listed."""
+    to_run = checks_to_run(exercise, include_hidden, only)
+    layers: dict = {}
+    verdicts = run_checks(exercise, submission_dir, to_run, lang=lang, layers=layers) if to_run else {}
+    return assemble(exercise, verdicts, layers, lang, only)

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
 
-import pytest
-
 from grader.messages import Message, msg, render
 
 PROJECT_MARKERS = ("pyproject.toml", "README.md")
@@ -105,6 +103,9 @@ def import_student_module(path: Path) -> ModuleType:
     try:
         return importlib.import_module(name)
     except BaseException as exc:  # noqa: BLE001 - anything the student's top level raises is reported
+        # Imported here: only a grading child imports a submission, and the command starts faster.
+        import pytest
+
         if isinstance(exc, pytest.fail.Exception):  # the check's timeout, not the student's error
             raise
         raise SubmissionImportError(_describe_import_failure(exc, path)) from None

@@ -9,6 +9,7 @@ import pytest_timeout
 
 from grader.feedback import DependencyMissing, Feedback, NotMeasurable
 from grader.messages import Message, msg, render
+from grader.probes.threads import crashes_seen
 from grader.report import (DEPENDENCY_MISSING, ERROR, FAILED, GRADER_ERROR, IMPORT_ERROR, NOT_MEASURABLE,
                            OUT_OF_MEMORY, PASSED, SKIPPED, TIMED_OUT)
 from grader.submission import SubmissionImportError, describe_exception, frames_message, student_frames
@@ -80,8 +81,29 @@ def _student_raised(exc: BaseException, student_file: str) -> Verdict:
     return Verdict(FAILED, [cause, raised] if cause else [raised])
 
 
-def classify(exc: BaseException | None, when: str, student_file: str, timeout: float) -> Verdict:
-    """The verdict for a check phase (`setup`, `call`, `teardown`) that raised `exc`."""
+def _thread_died_meanwhile(student_file: str) -> list[Message]:
+    """A thread of the student's that died of an exception during the check: often why it waited."""
+    for name, error in crashes_seen():
+        if error is not None and student_frames(error.__traceback__, student_file):
+            return [msg("verdict.thread_died_meanwhile", thread=name, error=describe_exception(error),
+                        where=_where(error, student_file))]
+    return []
+
+
+def _timed_out(exc: BaseException, student_file: str, timeout: float, after_hang: tuple[str, str] | None) -> Verdict:
+    where = _where(exc, student_file)
+    if after_hang is None:
+        stopped = msg("verdict.timed_out", seconds=timeout, where=where)
+    else:
+        function, check = after_hang
+        stopped = msg("verdict.timed_out_again", seconds=timeout, function=function, check=check, where=where)
+    return Verdict(ERROR, [stopped, *_thread_died_meanwhile(student_file)], TIMED_OUT)
+
+
+def classify(exc: BaseException | None, when: str, student_file: str, timeout: float,
+             after_hang: tuple[str, str] | None = None) -> Verdict:
+    """The verdict for a check phase (`setup`, `call`, `teardown`) that raised `exc`; `timeout` is
+    how long the check was given, shortened when `after_hang` (function, check) hung before it."""
     if exc is None:
         return Verdict(PASSED)
     if isinstance(exc, Feedback):
@@ -95,7 +117,7 @@ def classify(exc: BaseException | None, when: str, student_file: str, timeout: f
     if isinstance(exc, SubmissionImportError):
         return Verdict(ERROR, [exc.message], IMPORT_ERROR)
     if is_timeout(exc):
-        return Verdict(ERROR, [msg("verdict.timed_out", seconds=timeout, where=_where(exc, student_file))], TIMED_OUT)
+        return _timed_out(exc, student_file, timeout, after_hang)
     if isinstance(exc, NotImplementedError) and student_frames(exc.__traceback__, student_file):
         frames = student_frames(exc.__traceback__, student_file)
         return Verdict(FAILED, [msg("verdict.not_implemented", function=frames[-1].function)])

@@ -21,7 +21,7 @@ from grader.events import EventChannel, EventWriter, read_secret
 STACK_DUMP_SIGNAL = signal.SIGUSR1
 
 
-def pytest_args(exercise_id: str, submission: str, checks: list[str]) -> list[str]:
+def pytest_args(exercise_id: str, submission: str, checks: list[str], hung: str = "") -> list[str]:
     """The pytest command line for one run, isolated from any pytest configuration of the student."""
     return [
         str(CHECKS_DIR / f"{exercise_id}.py"),
@@ -29,6 +29,9 @@ def pytest_args(exercise_id: str, submission: str, checks: list[str]) -> list[st
         "--rootdir", str(CHECKS_DIR),
         "--noconftest",
         "-p", "no:cacheprovider",
+        # Start-up time on every grading: the checks use no bare assert, doctests or unittest classes.
+        "--assert=plain", "-p", "no:doctest", "-p", "no:unittest", "-p", "no:junitxml", "-p", "no:pastebin",
+        "-p", "no:stepwise", "-p", "no:legacypath",
         "-p", "pytest_timeout",
         "-p", "grader.plugin",
         "-p", "grader.fixtures",
@@ -36,6 +39,7 @@ def pytest_args(exercise_id: str, submission: str, checks: list[str]) -> list[st
         "--grader-exercise", exercise_id,
         "--grader-submission", submission,
         "--grader-checks", ",".join(checks),
+        "--grader-hung", hung,
     ]
 
 
@@ -44,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--exercise", required=True)
     parser.add_argument("--submission", required=True)
     parser.add_argument("--checks", default="")
+    parser.add_argument("--hung", default="")
     parser.add_argument("--events-fd", type=int, required=True)
     parser.add_argument("--secret-fd", type=int, required=True)
     args = parser.parse_args(argv)
@@ -53,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     dump_file = os.fdopen(os.dup(2), "w")
     faulthandler.register(STACK_DUMP_SIGNAL, file=dump_file, all_threads=True)
     checks = [name for name in args.checks.split(",") if name]
-    code = pytest.main(pytest_args(args.exercise, args.submission, checks), plugins=[channel])
+    code = pytest.main(pytest_args(args.exercise, args.submission, checks, args.hung), plugins=[channel])
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(int(code))

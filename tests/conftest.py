@@ -83,9 +83,10 @@ class Declared:
         return cls(frozenset(expected_failures(variant)), tuple(sorted(expected_errors(variant).items())))
 
 
-def wrong_verdicts(checks: list[dict], declared: Declared) -> list[str]:
+def wrong_verdicts(checks: list[dict], declared: Declared, known: set[str] | None = None) -> list[str]:
     """Every check whose verdict differs from the declaration, as a line saying how. A check that
-    ends in the grader's own error is always wrong, whatever was declared."""
+    ends in the grader's own error is always wrong, whatever was declared. A declared check must be
+    one of `known` (default: the checks graded): a run of some checks leaves the others out."""
     errors = dict(declared.errors)
     wrong = []
     for check in checks:
@@ -101,7 +102,7 @@ def wrong_verdicts(checks: list[dict], declared: Declared) -> list[str]:
                 wrong.append(f"declared error ({errors[name]}), got {said}")
         elif status != "passed" and reason != NOT_MEASURABLE:
             wrong.append(f"declared passed, got {said}")
-    names = {c["name"] for c in checks}
+    names = known if known is not None else {c["name"] for c in checks}
     wrong += [f"declared check {n} does not exist" for n in (set(declared.failed) | set(errors)) - names]
     return wrong
 

@@ -56,6 +56,7 @@ def test_stub_scores_zero_with_exit_1_and_no_traceback():
     (["exercise9"], "unknown exercise 'exercise9'"),
     (["1", "--path", "/nonexistent/folder"], "no such folder"),
     (["--format", "xml"], "invalid choice"),
+    (["1", "--path", "solutions", "--check", "test_no_such_check"], "unknown check 'test_no_such_check'"),
 ])
 def test_usage_errors_exit_2_with_one_line(args, message):
     graded = run_grade(*args)
@@ -85,3 +86,18 @@ def test_output_file_receives_the_report(tmp_path):
     graded = run_grade("1", "--path", "solutions", "--format", "json", "--output", str(target))
     assert graded.exit_code == 0 and graded.stdout == ""
     assert json.loads(target.read_text())["score"] > 0
+
+
+def test_check_runs_only_the_checks_named_and_is_not_remembered(tmp_path):
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    (folder / "exercise2_thread_sum.py").write_text((ROOT / "solutions" / "exercise2_thread_sum.py").read_text())
+    graded = run_grade("2", "--path", str(folder), "--format", "json",
+                       "--check", "test_answer_gil_names_the_gil,test_rejects_thread_count_below_one",
+                       "--check", "test_partial_sums_come_back_through_a_queue")
+    checks = graded.report["exercises"][0]["checks"]
+    assert [c["name"] for c in checks] == ["test_answer_gil_names_the_gil", "test_partial_sums_come_back_through_a_queue",
+                                           "test_rejects_thread_count_below_one"]
+    assert [c["status"] for c in checks] == ["passed", "passed", "skipped"]  # the last is hidden
+    assert graded.exit_code == 0
+    assert not (folder / ".grade-cache.json").exists()

@@ -78,11 +78,18 @@ FORGERIES = {
 }
 
 
+# Every check but the slowest one untouched by the attacks (the printing order under forced thread
+# switches, two seconds of tracing): the attacks aim at count_with_lock, and the other checks of
+# count_with_queue show as well that the rest of the run is left intact.
+GRADED = ",".join(name for name in CHECK_NAMES if name != "test_count_with_queue_prints_1_to_n_in_order")
+
+
 def _grade(tmp_path, source: str, *extra: str, env: dict | None = None):
     folder = tmp_path / "submission"
     folder.mkdir(exist_ok=True)
     (folder / EXERCISE.module).write_text(source, encoding="utf-8")
-    return run_grade("1", "--path", str(folder), "--format", "json", "--include-hidden", *extra, env=env)
+    return run_grade("1", "--path", str(folder), "--format", "json", "--include-hidden", "--check", GRADED,
+                     *extra, env=env)
 
 
 def _assert_only_the_attacked_checks_lose(graded) -> dict:

@@ -33,7 +33,7 @@ _JOIN_AFTER_KILL_S = 5.0
 _WATCH_INTERVAL_S = 0.2
 _CRASH_GRACE_S = 1.0
 # Longer than any pause between creating a process and starting it, even on a busy machine.
-_NEVER_STARTED_GRACE_S = 2.0
+_NEVER_STARTED_GRACE_S = 1.0
 _DEADLOCK_GRACE_S = 1.5
 # A pipe this full (of its capacity) whose content does not move has a writer blocked on it: Linux
 # counts a pipe's space in page-sized slots, so a blocked writer can leave a little of it unused.

@@ -16,6 +16,31 @@ from grader.probes.patches import check_still_installed
 
 _ORIGINAL_START = threading.Thread.start
 _ORIGINAL_JOIN = threading.Thread.join
+# Every thread that died of an exception during the running check, kept beyond any watched call:
+# when a check times out, the thread that died without doing its part is often why.
+_CRASHES: list[tuple[str, BaseException]] = []
+
+
+@contextmanager
+def recording_crashes() -> Iterator[None]:
+    """Record every thread that dies of an exception while the block runs (a whole check), also
+    those started outside a watched call; the record starts empty."""
+    _CRASHES.clear()
+    previous_hook = threading.excepthook
+
+    def excepthook(args):
+        _CRASHES.append((args.thread.name if args.thread else "?", args.exc_value))
+
+    threading.excepthook = excepthook
+    try:
+        yield
+    finally:
+        threading.excepthook = previous_hook
+
+
+def crashes_seen() -> list[tuple[str, BaseException]]:
+    """(thread name, exception) of each thread that died in the check `recording_crashes()` covers."""
+    return list(_CRASHES)
 
 
 @dataclass
@@ -91,7 +116,9 @@ def watch_threads() -> Iterator[ThreadLog]:
         return result
 
     def excepthook(args):
-        log.crashed.append((args.thread.name if args.thread else "?", args.exc_value))
+        crash = (args.thread.name if args.thread else "?", args.exc_value)
+        log.crashed.append(crash)
+        _CRASHES.append(crash)
 
     threading.Thread.start, threading.Thread.join = start, join
     threading.excepthook = excepthook

@@ -1,0 +1,48 @@
+"""Grading several exercises of one submission side by side on the cores available.
+
+Exercises are independent, and most of a grading is waiting (on threads, children, a server), so
+their checks run at once, one grading child per exercise, as many as there are cores. A check that
+measures time (`timing` in the catalog) would be slowed by its neighbours and judge the machine
+instead of the student: those checks run afterwards, one exercise at a time, with nothing beside them.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from grader.catalog import Exercise
+from grader.report import CheckResult, ExerciseResult
+from grader.runner import assemble, checks_to_run, run_checks
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity), not the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not every platform has affinity
+        return os.cpu_count() or 1
+
+
+def grade_course(exercises: list[Exercise], submission_dir: Path, include_hidden: bool = False,
+                 lang: str = "en", only: frozenset[str] | None = None,
+                 workers: int | None = None) -> list[ExerciseResult]:
+    """Grade `exercises` of one submission, their untimed checks side by side (`workers` at a time,
+    default: the cores available), then their timing checks alone; results in the order given."""
+    planned = {e.id: checks_to_run(e, include_hidden, only) for e in exercises}
+    verdicts: dict[str, dict[str, CheckResult]] = {e.id: {} for e in exercises}
+    layers: dict[str, dict] = {e.id: {} for e in exercises}
+
+    def run(exercise: Exercise, timing: bool) -> None:
+        checks = [spec for spec in planned[exercise.id] if spec.timing == timing]
+        if checks:
+            found: dict = {}
+            verdicts[exercise.id].update(run_checks(exercise, submission_dir, checks, lang=lang, layers=found))
+            layers[exercise.id] = layers[exercise.id] or found
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers or available_cores(), len(exercises)))) as pool:
+        for finished in [pool.submit(run, exercise, False) for exercise in exercises]:
+            finished.result()
+    for exercise in exercises:
+        run(exercise, True)
+    return [assemble(e, verdicts[e.id], layers[e.id], lang, only) for e in exercises]

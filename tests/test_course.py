@@ -1,0 +1,64 @@
+"""`grade` with several exercises: their untimed checks side by side, their timing checks alone."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from grader import course
+from grader.catalog import load_catalog
+from grader.report import PASSED, CheckResult
+
+CATALOG = load_catalog()
+# Two exercises with timing checks and one without.
+CHOSEN = [CATALOG["exercise2"], CATALOG["exercise4"], CATALOG["exercise5"]]
+
+
+class FakeRunner:
+    """Stands for `run_checks`: records which runs overlapped, passes every check it is given."""
+
+    def __init__(self, side_by_side: int):
+        self.lock = threading.Lock()
+        self.running = 0
+        self.calls: list[tuple[str, bool, int]] = []  # exercise, timing run, runs going on at its start
+        # The untimed runs wait for each other: the test ends in a broken barrier if they cannot overlap.
+        self.barrier = threading.Barrier(side_by_side, timeout=30)
+
+    def __call__(self, exercise, submission_dir, checks, lang="en", layers=None):
+        kinds = {spec.timing for spec in checks}
+        assert len(kinds) == 1, "a run mixes timing and untimed checks"
+        timing = kinds.pop()
+        with self.lock:
+            self.running += 1
+            self.calls.append((exercise.id, timing, self.running))
+        if not timing:
+            self.barrier.wait()
+        with self.lock:
+            self.running -= 1
+        layers.update({"active": {"fake": exercise.id}})
+        return {spec.name: CheckResult(spec.name, spec.target, PASSED, spec.points, spec.points, spec.visibility)
+                for spec in checks}
+
+
+def test_untimed_checks_run_side_by_side_and_timing_checks_alone_afterwards(monkeypatch):
+    fake = FakeRunner(side_by_side=3)
+    monkeypatch.setattr(course, "run_checks", fake)
+    results = course.grade_course(CHOSEN, Path("."), include_hidden=True, workers=3)
+    untimed = [call for call in fake.calls if not call[1]]
+    timed = [call for call in fake.calls if call[1]]
+    assert sorted(e for e, _, _ in untimed) == ["exercise2", "exercise4", "exercise5"]
+    assert sorted(e for e, _, _ in timed) == ["exercise2", "exercise5"]
+    assert fake.calls[:3] == untimed, "a timing run started before every untimed run"
+    assert all(running == 1 for _, _, running in timed), "a timing run had company"
+    for exercise, result in zip(CHOSEN, results):
+        assert [c.name for c in result.checks] == [spec.name for spec in exercise.checks]
+        assert result.score == result.max_score
+        assert result.sandbox == {"active": {"fake": exercise.id}}
+
+
+def test_only_the_named_checks_are_run_and_listed(monkeypatch):
+    fake = FakeRunner(side_by_side=1)
+    monkeypatch.setattr(course, "run_checks", fake)
+    wanted = frozenset({"test_answer_gil_names_the_gil"})
+    [result] = course.grade_course([CATALOG["exercise2"]], Path("."), only=wanted)
+    assert [c.name for c in result.checks] == ["test_answer_gil_names_the_gil"]
+    assert [(e, timing) for e, timing, _ in fake.calls] == [("exercise2", False)]
