@@ -78,6 +78,13 @@ class CheckResult:
     def counts(self) -> bool:
         return self.status != SKIPPED
 
+    def feedback_in(self, lang: str) -> str:
+        """The feedback in `lang`, rendered from its messages (`feedback` where it has none)."""
+        if not self.message:
+            return self.feedback
+        from grader.messages import Message, render
+        return render([Message.from_data(part) for part in self.message], lang)
+
     @classmethod
     def from_dict(cls, data: dict) -> "CheckResult":
         """The check as `asdict` (and so every JSON writer) wrote it."""

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
+import http.server
 import io
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -25,11 +28,13 @@ from conftest import ROOT, VARIANTS, Declared, run_grade, wrong_verdicts
 from grader.batch.archive import ArchiveError, Caps, extract
 from grader.batch.discover import find_exercise_file
 from grader.batch.feedback import file_name
+from grader.batch.grading import combined, split_around_timing
+from grader.batch.jobs import Job
 from grader.batch.progress import progress_for
 from grader.batch.store import GRADED, RETRIED, Record, Store
 from grader.catalog import load_catalog
-from grader.report import (CRASHED, EXITED, IMPORT_ERROR, NOT_MEASURABLE, NOT_SUBMITTED, OK, TIMED_OUT, UNREADABLE,
-                           ExerciseResult)
+from grader.report import (CRASHED, EXITED, IMPORT_ERROR, NOT_MEASURABLE, NOT_SUBMITTED, OK, PASSED, TIMED_OUT,
+                           UNREADABLE, CheckResult, ExerciseResult)
 
 CATALOG = load_catalog()
 EX2, EX4 = CATALOG["exercise2"], CATALOG["exercise4"]
@@ -405,7 +410,7 @@ def test_retry_open_grades_not_measurable_checks_again_and_only_those(small_clas
 def test_dask_on_a_local_cluster_gives_the_same_results_as_the_local_pool(small_class, uninterrupted, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, resources={"cores": 2}, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         out = tmp_path / "dask"
         done = batch(str(small_class), "--out", str(out), "--exercises", "2,4",
                      "--scheduler", cluster.scheduler_address)
@@ -419,7 +424,7 @@ def test_dask_workers_without_a_cores_resource_are_a_usage_error(tmp_path):
     (tmp_path / "subs" / "s1").mkdir(parents=True)
     (tmp_path / "subs" / "s1" / EX2.module).write_text(REFERENCE["exercise2"], encoding="utf-8")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         done = batch(str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--exercises", "2",
                      "--scheduler", cluster.scheduler_address)
     assert done.exit_code == 2
@@ -440,3 +445,85 @@ def test_progress_off_a_terminal_is_one_plain_line_per_job():
     progress.close()
     assert stream.getvalue().splitlines() == ["[1/2] ann exercise2: ok (0 not ok so far)",
                                               "[2/2] bob exercise2: timed out (1 not ok so far)"]
+
+
+def test_lang_ru_writes_the_students_feedback_in_russian(small_class, tmp_path):
+    out = tmp_path / "ru"
+    done = batch(str(small_class), "--out", str(out), "--exercises", "4", "--lang", "ru")
+    assert done.exit_code == 0, done.stderr
+    feedback = (out / "feedback" / "s2.md").read_text(encoding="utf-8")
+    assert feedback.startswith("# Отзыв для s2")
+    assert "\nИтого: " in feedback and "## exercise4: LIST в процессе" in feedback
+    failed = feedback[feedback.index("**НЕВЕРНО**"):]
+    said = failed.splitlines()[1]
+    assert said.startswith("  > ") and re.search("[а-яА-Я]", said), failed[:500]
+    assert "Не сдано: в присланной работе нет файла" in (out / "feedback" / "s4.md").read_text(encoding="utf-8")
+
+
+CHART_PROBE = """<!DOCTYPE html><html><body>
+<iframe id="summary" src="summary.html"></iframe>
+<script>
+document.getElementById("summary").onload = () => {
+  const images = [...document.getElementById("summary").contentDocument.images];
+  const loaded = images.filter(image => image.complete && image.naturalWidth > 0);
+  const result = document.createElement("p");
+  result.id = "charts";
+  result.textContent = `${loaded.length} of ${images.length} charts loaded`;
+  document.body.appendChild(result);
+};
+</script></body></html>
+"""
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no Chromium here (Debian: apt-get install chromium); CI installs it")
+
+
+def test_summary_html_shows_every_chart_in_a_browser(uninterrupted, tmp_path):
+    """summary.html opened in headless Chromium: every chart is an image that loads and has a size.
+    A probe page beside it, on the same local server, reads the page's images once it has loaded."""
+    browser = _chromium()
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(uninterrupted / "summary.html", site / "summary.html")
+    (site / "probe.html").write_text(CHART_PROBE, encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        shown = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom",
+             f"http://127.0.0.1:{server.server_address[1]}/probe.html"],
+            capture_output=True, text=True, timeout=120)
+    finally:
+        server.shutdown()
+        server.server_close()
+    found = re.search(r'<p id="charts">(\d+) of (\d+) charts loaded</p>', shown.stdout)
+    assert found, shown.stdout[-2000:] + shown.stderr[-2000:]
+    # Two charts per exercise graded (scores, and each check's pass rate): exercise2 and exercise4.
+    assert (int(found[1]), int(found[2])) == (4, 4)
+
+
+def test_a_job_with_timing_checks_splits_into_its_untimed_and_timed_checks_and_combines_in_catalog_order():
+    exercise = load_catalog()["exercise5"]
+    job = Job("s1", "exercise5", "hash", "catalog", files=(("f.py", b""),), timing=True)
+    untimed, timed = split_around_timing(job)
+    assert not untimed.timing and timed.timing
+    assert set(untimed.only) | set(timed.only) == {spec.name for spec in exercise.checks}
+    assert {exercise.check(name).timing for name in timed.only} == {True}
+    assert {exercise.check(name).timing for name in untimed.only} == {False}
+
+    def part(names):
+        return ExerciseResult("exercise5", "KDE", [CheckResult(name, "f", PASSED, 1.0, 1.0, "visible")
+                                                   for name in names]).to_dict()
+
+    whole = combined(job, [part(untimed.only), part(timed.only)])
+    assert [c["name"] for c in whole["checks"]] == [spec.name for spec in exercise.checks]
+    assert split_around_timing(Job("s1", "exercise4", "hash", "catalog", files=(("f.py", b""),))) is None

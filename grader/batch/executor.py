@@ -1,9 +1,10 @@
 """Running a batch's jobs: where and how many side by side.
 
 An executor takes jobs and calls `done(job, result)` in the calling thread as each finishes, in
-whatever order they finish. A job whose exercise has a check that measures time (`timing` in the
-catalog) never runs beside other work: the local executor grades those one at a time after the
-others, so that `--jobs 2` gives the same verdicts as `--jobs 1`.
+whatever order they finish. A check that measures time (`timing` in the catalog) never runs beside
+other work: the local executor grades the other checks of such a job side by side with the rest,
+and its timing checks one job at a time afterwards, so that `--jobs 2` gives the same verdicts as
+`--jobs 1`.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from grader.batch.grading import grade, grader_failed
+from grader.batch.grading import combined, grade, grader_failed, split_around_timing
 from grader.batch.jobs import Job
 
 Done = Callable[[Job, dict], None]
@@ -27,19 +28,32 @@ class Executor(Protocol):
 
 @dataclass
 class LocalExecutor:
-    """Jobs without timing checks in a pool of `workers` processes, then the timing ones alone."""
+    """Every check but the timing ones in a pool of `workers` processes, then the timing ones alone."""
 
     workers: int = 1
 
     def run(self, jobs: list[Job], done: Done) -> None:
-        side_by_side = [job for job in jobs if not job.timing]
+        if self.workers == 1:
+            for job in jobs:
+                done(job, grade(job))
+            return
+        splits = {job.key: split for job in jobs if (split := split_around_timing(job)) is not None}
+        side_by_side = [job for job in jobs if not job.timing] + [untimed for untimed, _ in splits.values()]
         alone = [job for job in jobs if job.timing]
-        if self.workers > 1 and len(side_by_side) > 1:
-            self._in_pool(side_by_side, done)
-        else:
-            alone = side_by_side + alone
+        first_parts: dict[tuple[str, str], dict] = {}
+
+        def finished_side_by_side(job: Job, result: dict) -> None:
+            if job.key in splits:
+                first_parts[job.key] = result  # done once its timing part is graded too
+            else:
+                done(job, result)
+
+        self._in_pool(side_by_side, finished_side_by_side)
         for job in alone:
-            done(job, grade(job))
+            if job.key in splits:
+                done(job, combined(job, [first_parts[job.key], grade(splits[job.key][1])]))
+            else:
+                done(job, grade(job))
 
     def _in_pool(self, jobs: list[Job], done: Done) -> None:
         # `grade` never raises; a pool whose worker died (killed from outside) fails every job it

@@ -48,9 +48,31 @@ def grade(job: Job) -> dict:
             _write_files(job, Path(folder))
             if job.open_checks and job.previous is not None:
                 return _retried(exercise, Path(folder), job, ExerciseResult.from_dict(job.previous)).to_dict()
-            return grade_exercise(exercise, Path(folder), include_hidden=True).to_dict()
+            return grade_exercise(exercise, Path(folder), include_hidden=True,
+                                  only=frozenset(job.only) if job.only else None).to_dict()
     except Exception as problem:  # noqa: BLE001 - any failure is this student's row, never the batch's end
         return grader_failed(job, problem)
+
+
+def split_around_timing(job: Job) -> tuple[Job, Job] | None:
+    """The job as two parts, its checks that do not measure time and those that do, so that the
+    first part can run beside other work; None when there is nothing to split."""
+    if not (job.timing and job.gradable and not job.open_checks):
+        return None
+    exercise = _catalog()[job.exercise]
+    untimed = tuple(spec.name for spec in exercise.checks if not spec.timing)
+    timed = tuple(spec.name for spec in exercise.checks if spec.timing)
+    if not untimed or not timed:
+        return None
+    return replace(job, only=untimed, timing=False), replace(job, only=timed)
+
+
+def combined(job: Job, parts: list[dict]) -> dict:
+    """One result of `job` from the results of its parts, its checks in catalog order."""
+    results = [ExerciseResult.from_dict(part) for part in parts]
+    verdicts = {check.name: check for result in results for check in result.checks}
+    order = [spec.name for spec in _catalog()[job.exercise].checks]
+    return replace(results[0], checks=[verdicts[name] for name in order if name in verdicts]).to_dict()
 
 
 def grader_failed(job: Job, problem: BaseException) -> dict:

@@ -36,6 +36,7 @@ class Job:
     timing: bool = False  # it runs a check that measures time: nothing may run beside it
     open_checks: tuple[str, ...] = ()
     previous: dict | None = None  # with `open_checks`: the result they are retried in
+    only: tuple[str, ...] = ()  # grade just these checks: one part of a job split around its timing checks
 
     @property
     def key(self) -> tuple[str, str]:

@@ -20,14 +20,14 @@ REWRITE_EVERY_S = 2.0
 class Outputs:
     """Writes the outputs of `book` under `folder`."""
 
-    def __init__(self, folder: Path, book: ClassResults, every_s: float = REWRITE_EVERY_S):
-        self.folder, self.book, self.every_s = folder, book, every_s
+    def __init__(self, folder: Path, book: ClassResults, every_s: float = REWRITE_EVERY_S, lang: str = "en"):
+        self.folder, self.book, self.every_s, self.lang = folder, book, every_s, lang
         self._students = {student.id: student for student in book.students}
         self._last = float("-inf")
 
     def student_changed(self, student_id: str, counts: Counts) -> None:
         """One of the student's results changed: their feedback now, the class files when due."""
-        write_feedback(self.book, self._students[student_id], self.folder)
+        write_feedback(self.book, self._students[student_id], self.folder, self.lang)
         if time.monotonic() - self._last >= self.every_s:
             self.write_class(counts)
 
@@ -43,6 +43,6 @@ class Outputs:
     def write_all(self, counts: Counts) -> str:
         """Every output, every student's feedback and summary.html included; return the summary."""
         for student in self.book.students:
-            write_feedback(self.book, student, self.folder)
+            write_feedback(self.book, student, self.folder, self.lang)
         write_atomically(self.folder / "summary.html", summary_html(self.book, counts))
         return self.write_class(counts)

@@ -32,6 +32,7 @@ class Options:
     roster: dict[str, str] | None = None
     regrade: bool = False  # grade every job again, whatever results.jsonl holds
     retry_open: bool = False  # retry the not-measurable checks of results kept from earlier runs
+    lang: str = "en"  # the language of the students' feedback files
 
 
 @dataclass
@@ -61,7 +62,7 @@ class Batch:
     def __init__(self, options: Options, jobs: list[Job], book: ClassResults, progress_stream: TextIO):
         self.options, self.jobs, self.book, self.stream = options, jobs, book, progress_stream
         self.store = Store(options.out / "results.jsonl")
-        self.outputs = Outputs(options.out, book)
+        self.outputs = Outputs(options.out, book, lang=options.lang)
         self.counts = Counts()
 
     def _record(self, job: Job, result: dict, grading: str) -> None:

@@ -11,6 +11,7 @@ from grader.batch.executor import Executor, LocalExecutor
 from grader.batch.roster import read_roster
 from grader.batch.run import Options, run_batch
 from grader.catalog import Exercise, load_catalog, resolve
+from grader.language import LANGUAGES
 from grader.usage import Parser, UsageError
 
 
@@ -31,6 +32,8 @@ def build_parser() -> Parser:
                         help="grade everything again, even what results.jsonl already holds")
     parser.add_argument("--retry-open", action="store_true",
                         help="also retry the not-measurable checks of results kept from earlier runs")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en",
+                        help="language of the students' feedback files (default: en)")
     return parser
 
 
@@ -69,7 +72,7 @@ def run(argv: list[str]) -> int:
     options = Options(submissions=args.submissions, out=args.out, exercises=chosen_exercises(args.exercises),
                       executor=_executor(args),
                       roster=read_roster(args.roster) if args.roster else None,
-                      regrade=args.regrade, retry_open=args.retry_open)
+                      regrade=args.regrade, retry_open=args.retry_open, lang=args.lang)
     outcome = run_batch(options, sys.stderr)
     sys.stdout.write(outcome.summary)
     return 0
