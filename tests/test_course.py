@@ -59,6 +59,13 @@ def test_only_the_named_checks_are_run_and_listed(monkeypatch):
     fake = FakeRunner(side_by_side=1)
     monkeypatch.setattr(course, "run_checks", fake)
     wanted = frozenset({"test_answer_gil_names_the_gil"})
-    [result] = course.grade_course([CATALOG["exercise2"]], Path("."), only=wanted)
-    assert [c.name for c in result.checks] == ["test_answer_gil_names_the_gil"]
+    results = course.grade_course([CATALOG["exercise2"], CATALOG["exercise4"]], Path("."), only=wanted)
+    assert [[c.name for c in result.checks] for result in results] == [["test_answer_gil_names_the_gil"], []]
     assert [(e, timing) for e, timing, _ in fake.calls] == [("exercise2", False)]
+
+
+def test_one_exercise_is_graded_in_one_run_of_all_its_checks(monkeypatch):
+    graded = []
+    monkeypatch.setattr(course, "grade_exercise", lambda exercise, *args: graded.append(exercise.id) or "result")
+    assert course.grade_course([CATALOG["exercise5"]], Path(".")) == ["result"]
+    assert graded == ["exercise5"]
