@@ -7,21 +7,14 @@ instead of the student: those checks run afterwards, one exercise at a time, wit
 """
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from grader.catalog import Exercise
+from grader.hangs import Hangs
+from grader.probes.cpu import usable_cores
 from grader.report import CheckResult, ExerciseResult
 from grader.runner import assemble, checks_to_run, grade_exercise, run_checks
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its affinity), not the machine's count."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not every platform has affinity
-        return os.cpu_count() or 1
 
 
 def grade_course(exercises: list[Exercise], submission_dir: Path, include_hidden: bool = False,
@@ -36,15 +29,18 @@ def grade_course(exercises: list[Exercise], submission_dir: Path, include_hidden
     planned = {e.id: checks_to_run(e, include_hidden, only) for e in exercises}
     verdicts: dict[str, dict[str, CheckResult]] = {e.id: {} for e in exercises}
     layers: dict[str, dict] = {e.id: {} for e in exercises}
+    # A function that hung among the untimed checks is waited for briefly by the timing ones too.
+    hangs = {e.id: Hangs() for e in exercises}
 
     def run(exercise: Exercise, timing: bool) -> None:
         checks = [spec for spec in planned[exercise.id] if spec.timing == timing]
         if checks:
             found: dict = {}
-            verdicts[exercise.id].update(run_checks(exercise, submission_dir, checks, lang=lang, layers=found))
+            verdicts[exercise.id].update(run_checks(exercise, submission_dir, checks, lang=lang, layers=found,
+                                                    hangs=hangs[exercise.id]))
             layers[exercise.id] = layers[exercise.id] or found
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers or available_cores(), len(exercises)))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(workers or usable_cores(), len(exercises)))) as pool:
         for finished in [pool.submit(run, exercise, False) for exercise in exercises]:
             finished.result()
     for exercise in exercises:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from grader.catalog import CheckSpec
+from grader.catalog import CheckSpec, Exercise
+from grader.report import TIMED_OUT, ExerciseResult
 
 
 @dataclass
@@ -37,6 +38,15 @@ class Hangs:
     def to_arg(self) -> str:
         """The hangs as a command-line value (`function=check,...`), for a fresh grading child."""
         return ",".join(f"{function}={check}" for function, check in self.first_in.items())
+
+    @classmethod
+    def seen_in(cls, exercise: Exercise, result: ExerciseResult) -> "Hangs":
+        """The hangs a finished grading of `exercise` met: its checks that timed out."""
+        hangs = cls()
+        for check in result.checks:
+            if check.reason == TIMED_OUT:
+                hangs.record(exercise.check(check.name))
+        return hangs
 
     @classmethod
     def from_arg(cls, value: str) -> "Hangs":

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-
 import grader
 from grader import classroom_workflow, hidden, yaml_text
 from grader.catalog import Exercise, load_catalog

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
 
+from grader.messages import Message, render
+
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
 
 # Why a check ended as it did, beyond its status; "" when the status says it all. Decisions (a retry
@@ -82,7 +84,6 @@ class CheckResult:
         """The feedback in `lang`, rendered from its messages (`feedback` where it has none)."""
         if not self.message:
             return self.feedback
-        from grader.messages import Message, render
         return render([Message.from_data(part) for part in self.message], lang)
 
     @classmethod

@@ -58,6 +58,7 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
                  limits: sandbox.Limits, secret: bytes, hangs: Hangs) -> Attempt:
     attempt, reader = Attempt(), EventReader(secret)
     specs = {spec.name: spec for spec in checks}
+    expected = set(specs)
     run_deadline = _clock() + exercise.hard_limit(checks)
     check_deadline = None
     selector = selectors.DefaultSelector()
@@ -73,7 +74,7 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
             if not chunk:
                 return attempt
             for event in reader.feed(chunk):
-                problem = _out_of_protocol(attempt, event, set(specs))
+                problem = _out_of_protocol(attempt, event, expected)
                 if problem:
                     reader.problems.append(problem)
                     break
@@ -216,13 +217,15 @@ def _unfinished_reason(attempt: Attempt) -> str:
 
 def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec],
                limits: sandbox.Limits | None = None, lang: str = "en",
-               layers: dict | None = None) -> dict[str, CheckResult]:
+               layers: dict | None = None, hangs: Hangs | None = None) -> dict[str, CheckResult]:
     """Every check's verdict, resuming in a fresh child after a hang, crash or exit. The
-    confinement layers of the first child are put in `layers`, when given."""
+    confinement layers of the first child are put in `layers`, when given. `hangs` holds the
+    functions that hung in an earlier run of the same grading (its other checks), and is told of
+    those that hang in this one."""
     limits = limits or sandbox.Limits()
     results: dict[str, CheckResult] = {}
     pending = list(checks)
-    hangs = Hangs()
+    hangs = hangs if hangs is not None else Hangs()
     while pending:
         attempt = run_attempt(exercise, submission_dir, pending, limits, hangs)
         if layers is not None and not layers:
@@ -287,10 +290,12 @@ def assemble(exercise: Exercise, verdicts: dict[str, CheckResult], layers: dict,
 
 
 def grade_exercise(exercise: Exercise, submission_dir: Path, include_hidden: bool = False,
-                   lang: str = "en", only: frozenset[str] | None = None) -> ExerciseResult:
+                   lang: str = "en", only: frozenset[str] | None = None,
+                   hangs: Hangs | None = None) -> ExerciseResult:
     """Grade one exercise of a submission; hidden checks are listed but not run unless included.
-    With `only`, just the checks it names are run and listed."""
+    With `only`, just the checks it names are run and listed; `hangs` as for `run_checks`."""
     to_run = checks_to_run(exercise, include_hidden, only)
     layers: dict = {}
-    verdicts = run_checks(exercise, submission_dir, to_run, lang=lang, layers=layers) if to_run else {}
+    verdicts = (run_checks(exercise, submission_dir, to_run, lang=lang, layers=layers, hangs=hangs)
+                if to_run else {})
     return assemble(exercise, verdicts, layers, lang, only)

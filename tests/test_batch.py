@@ -28,11 +28,12 @@ from conftest import ROOT, VARIANTS, Declared, run_grade, wrong_verdicts
 from grader.batch.archive import ArchiveError, Caps, extract
 from grader.batch.discover import find_exercise_file
 from grader.batch.feedback import file_name
-from grader.batch.grading import combined, split_around_timing
+from grader.batch.grading import after, combined, split_around_timing
 from grader.batch.jobs import Job
 from grader.batch.progress import progress_for
 from grader.batch.store import GRADED, RETRIED, Record, Store
 from grader.catalog import load_catalog
+from grader.hangs import Hangs
 from grader.report import (CRASHED, EXITED, IMPORT_ERROR, NOT_MEASURABLE, NOT_SUBMITTED, OK, PASSED, TIMED_OUT,
                            UNREADABLE, CheckResult, ExerciseResult)
 
@@ -526,4 +527,7 @@ def test_a_job_with_timing_checks_splits_into_its_untimed_and_timed_checks_and_c
 
     whole = combined(job, [part(untimed.only), part(timed.only)])
     assert [c["name"] for c in whole["checks"]] == [spec.name for spec in exercise.checks]
+    first = part(untimed.only)
+    first["checks"][untimed.only.index("test_multiprocess_equals_serial_sorted_by_width")]["reason"] = TIMED_OUT
+    assert Hangs.from_arg(after(timed, first).hung).first_in == {"multiprocess": "test_multiprocess_equals_serial_sorted_by_width"}
     assert split_around_timing(Job("s1", "exercise4", "hash", "catalog", files=(("f.py", b""),))) is None

@@ -20,16 +20,18 @@ class FakeRunner:
         self.lock = threading.Lock()
         self.running = 0
         self.calls: list[tuple[str, bool, int]] = []  # exercise, timing run, runs going on at its start
+        self.hangs: dict[tuple[str, bool], object] = {}  # the Hangs each run was given
         # The untimed runs wait for each other: the test ends in a broken barrier if they cannot overlap.
         self.barrier = threading.Barrier(side_by_side, timeout=30)
 
-    def __call__(self, exercise, submission_dir, checks, lang="en", layers=None):
+    def __call__(self, exercise, submission_dir, checks, lang="en", layers=None, hangs=None):
         kinds = {spec.timing for spec in checks}
         assert len(kinds) == 1, "a run mixes timing and untimed checks"
         timing = kinds.pop()
         with self.lock:
             self.running += 1
             self.calls.append((exercise.id, timing, self.running))
+            self.hangs[exercise.id, timing] = hangs
         if not timing:
             self.barrier.wait()
         with self.lock:
@@ -53,6 +55,15 @@ def test_untimed_checks_run_side_by_side_and_timing_checks_alone_afterwards(monk
         assert [c.name for c in result.checks] == [spec.name for spec in exercise.checks]
         assert result.score == result.max_score
         assert result.sandbox == {"active": {"fake": exercise.id}}
+
+
+def test_the_timing_run_of_an_exercise_knows_what_hung_in_its_untimed_run(monkeypatch):
+    fake = FakeRunner(side_by_side=2)
+    monkeypatch.setattr(course, "run_checks", fake)
+    course.grade_course([CATALOG["exercise2"], CATALOG["exercise5"]], Path("."), include_hidden=True, workers=2)
+    for exercise in ("exercise2", "exercise5"):
+        assert fake.hangs[exercise, False] is not None and fake.hangs[exercise, False] is fake.hangs[exercise, True]
+    assert fake.hangs["exercise2", False] is not fake.hangs["exercise5", False]
 
 
 def test_only_the_named_checks_are_run_and_listed(monkeypatch):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from grader.catalog import AFTER_HANG_TIMEOUT_S, load_catalog
 from grader.hangs import Hangs
+from grader.report import PASSED, TIMED_OUT, CheckResult, ExerciseResult
 
 EXERCISE5 = load_catalog()["exercise5"]
 EQUALS = EXERCISE5.check("test_multiprocess_equals_serial_sorted_by_width")
@@ -45,3 +46,12 @@ def test_hangs_reach_a_fresh_grading_child_intact():
     hangs.record(CUBES)
     assert Hangs.from_arg(hangs.to_arg()) == hangs
     assert Hangs.from_arg("") == Hangs()
+
+
+def test_the_hangs_of_a_finished_grading_are_its_checks_that_timed_out():
+    def check(spec, reason=""):
+        return CheckResult(spec.name, spec.target, "error" if reason else PASSED, 0.0, spec.points, "visible",
+                           reason=reason)
+
+    result = ExerciseResult("exercise5", "KDE", [check(CUBES), check(EQUALS, TIMED_OUT), check(SPEEDUP, TIMED_OUT)])
+    assert Hangs.seen_in(EXERCISE5, result).first_in == {"multiprocess": EQUALS.name}

@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from grader.batch.grading import combined, grade, grader_failed, split_around_timing
+from grader.batch.grading import after, combined, grade, grader_failed, split_around_timing
 from grader.batch.jobs import Job
 
 Done = Callable[[Job, dict], None]
@@ -51,7 +51,8 @@ class LocalExecutor:
         self._in_pool(side_by_side, finished_side_by_side)
         for job in alone:
             if job.key in splits:
-                done(job, combined(job, [first_parts[job.key], grade(splits[job.key][1])]))
+                first = first_parts[job.key]
+                done(job, combined(job, [first, grade(after(splits[job.key][1], first))]))
             else:
                 done(job, grade(job))
 

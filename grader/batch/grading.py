@@ -6,22 +6,16 @@ plain data (the job) and gives back plain data (the result as a dict).
 """
 from __future__ import annotations
 
-import functools
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from grader.batch.jobs import Job
 from grader.catalog import CheckSpec, Exercise, load_catalog
+from grader.hangs import Hangs
 from grader.messages import msg
 from grader.report import ERROR, GRADER_ERROR, NOT_MEASURABLE, ExerciseResult
 from grader.runner import grade_exercise, run_checks, ungraded
-
-
-
-@functools.lru_cache(maxsize=1)
-def _catalog() -> dict[str, Exercise]:
-    return load_catalog()
 
 
 def _write_files(job: Job, folder: Path) -> None:
@@ -40,7 +34,7 @@ def _retried(exercise: Exercise, folder: Path, job: Job, previous: ExerciseResul
 def grade(job: Job) -> dict:
     """The result of `job` as `ExerciseResult.to_dict` writes it: a whole grading, or with
     `job.open_checks` the previous result with those checks graded again."""
-    exercise = _catalog()[job.exercise]
+    exercise = load_catalog()[job.exercise]
     if not job.gradable:
         return ungraded(exercise, ERROR, job.reason, job.message).to_dict()
     try:
@@ -49,7 +43,8 @@ def grade(job: Job) -> dict:
             if job.open_checks and job.previous is not None:
                 return _retried(exercise, Path(folder), job, ExerciseResult.from_dict(job.previous)).to_dict()
             return grade_exercise(exercise, Path(folder), include_hidden=True,
-                                  only=frozenset(job.only) if job.only else None).to_dict()
+                                  only=frozenset(job.only) if job.only else None,
+                                  hangs=Hangs.from_arg(job.hung)).to_dict()
     except Exception as problem:  # noqa: BLE001 - any failure is this student's row, never the batch's end
         return grader_failed(job, problem)
 
@@ -59,7 +54,7 @@ def split_around_timing(job: Job) -> tuple[Job, Job] | None:
     first part can run beside other work; None when there is nothing to split."""
     if not (job.timing and job.gradable and not job.open_checks):
         return None
-    exercise = _catalog()[job.exercise]
+    exercise = load_catalog()[job.exercise]
     untimed = tuple(spec.name for spec in exercise.checks if not spec.timing)
     timed = tuple(spec.name for spec in exercise.checks if spec.timing)
     if not untimed or not timed:
@@ -67,11 +62,18 @@ def split_around_timing(job: Job) -> tuple[Job, Job] | None:
     return replace(job, only=untimed, timing=False), replace(job, only=timed)
 
 
+def after(part: Job, first: dict) -> Job:
+    """The second part of a split job, told which functions hung in the first (`first`, its result),
+    so that its checks wait only briefly for them."""
+    hangs = Hangs.seen_in(load_catalog()[part.exercise], ExerciseResult.from_dict(first))
+    return replace(part, hung=hangs.to_arg())
+
+
 def combined(job: Job, parts: list[dict]) -> dict:
     """One result of `job` from the results of its parts, its checks in catalog order."""
     results = [ExerciseResult.from_dict(part) for part in parts]
     verdicts = {check.name: check for result in results for check in result.checks}
-    order = [spec.name for spec in _catalog()[job.exercise].checks]
+    order = [spec.name for spec in load_catalog()[job.exercise].checks]
     return replace(results[0], checks=[verdicts[name] for name in order if name in verdicts]).to_dict()
 
 
@@ -79,7 +81,7 @@ def grader_failed(job: Job, problem: BaseException) -> dict:
     """The result of a job whose grading failed in the grader (or its process pool): every check an
     error with reason `grader error`."""
     message = msg("ungraded.grader_failed", problem=f"{type(problem).__name__}: {problem}")
-    return ungraded(_catalog()[job.exercise], ERROR, GRADER_ERROR, message).to_dict()
+    return ungraded(load_catalog()[job.exercise], ERROR, GRADER_ERROR, message).to_dict()
 
 
 def open_checks(result: ExerciseResult) -> tuple[str, ...]:

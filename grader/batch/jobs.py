@@ -18,7 +18,6 @@ from grader.report import NOT_SUBMITTED, UNREADABLE
 from grader.sandbox import SUBMISSION_FILE_MAX_BYTES, SUBMISSION_FILE_SUFFIXES
 
 
-
 @dataclass(frozen=True)
 class Job:
     """Grade one exercise of one student; or, with `reason`, record it as not gradable.
@@ -37,6 +36,7 @@ class Job:
     open_checks: tuple[str, ...] = ()
     previous: dict | None = None  # with `open_checks`: the result they are retried in
     only: tuple[str, ...] = ()  # grade just these checks: one part of a job split around its timing checks
+    hung: str = ""  # the functions that hung in the job's other part (`Hangs.to_arg`)
 
     @property
     def key(self) -> tuple[str, str]:
