@@ -383,10 +383,10 @@ def test_without_root_the_privileged_layers_are_skipped_and_listed(tmp_path):
     assert "on   reaper:" in done.stderr
 
 
-def test_threads_started_with_the_tracing_cleared_are_caught(tmp_path):
-    """`threading._trace_hook` cleared directly (no function call the grader could refuse): the
-    racy counter's threads then run without forced switches and would keep every increment. The
-    threads that ran the student's code unseen by the tracer are the evidence."""
+def test_clearing_threadings_trace_hook_no_longer_hides_a_race(tmp_path):
+    """`threading._trace_hook` cleared directly (no function call the grader could refuse) used to
+    start the threads untraced; the tracer now reaches new threads through its own start-up, so the
+    racy counter's lost updates still show."""
     racy = (VARIANTS / "exercise1" / "no_lock.py").read_text(encoding="utf-8")
     graded = _grade(tmp_path, racy + textwrap.dedent("""
 
@@ -395,6 +395,25 @@ def test_threads_started_with_the_tracing_cleared_are_caught(tmp_path):
 
         def count_with_lock(n_threads=10, increments=1):
             threading._trace_hook = None
+            return _racy_count_with_lock(n_threads, increments)
+    """))
+    check = graded.check("test_count_with_lock_keeps_every_increment_when_threads_switch")
+    assert (check["status"], check["reason"]) == ("failed", ""), check
+
+
+def test_threads_started_with_the_original_start_up_are_caught(tmp_path):
+    """The thread start-up saved at import, before any check, and put back during the call: the
+    racy counter's threads then run untraced and would keep every increment. The threads that ran
+    the student's code unseen by the tracer are the evidence."""
+    racy = (VARIANTS / "exercise1" / "no_lock.py").read_text(encoding="utf-8")
+    graded = _grade(tmp_path, racy + textwrap.dedent("""
+
+        _racy_count_with_lock = count_with_lock
+        _plain_start_up = threading.Thread._bootstrap_inner
+
+
+        def count_with_lock(n_threads=10, increments=1):
+            threading.Thread._bootstrap_inner = _plain_start_up
             return _racy_count_with_lock(n_threads, increments)
     """))
     check = graded.check("test_count_with_lock_keeps_every_increment_when_threads_switch")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import queue
+import subprocess
 import sys
 import threading
 
 import pytest
 
+from conftest import ROOT
 from grader.probes import tracing
 from grader.probes.observe import observe_call
 from grader.probes.prints import watch_prints
@@ -85,3 +87,46 @@ def test_a_thread_killed_by_the_tracer_is_a_probe_fault_not_lost_work(tmp_path, 
     monkeypatch.setattr(tracing.StudentTracer, "_delay_start", broken_delay)
     with pytest.raises(ProbeFault, match="tracer bug"):
         observe_call(namespace["run"], student_file=str(source), preemption=tracing.Preemption(seed=0))
+
+
+# Run in a child of its own: an audit hook stays for the rest of its process's life.
+_STARTING_TOGETHER = '''
+import importlib.util, sys, time
+from grader.probes.tracing import StudentTracer
+
+def slow_audit(event, args):
+    # The grader's own audit hook is Python code too: it lets another thread in while one is
+    # installing its trace function. Sleeping there makes that moment long instead of rare.
+    if event == "sys.settrace":
+        time.sleep(0.001)
+
+sys.addaudithook(slow_audit)
+spec = importlib.util.spec_from_file_location("student", sys.argv[1])
+student = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(student)
+unseen = wrong = 0
+for _ in range(10):
+    with StudentTracer(sys.argv[1]) as log:
+        threads, results = student.start_many(8)
+    unseen += sum(not log.ran_student_code(thread) for thread in threads)
+    wrong += results != list(range(8))
+print(unseen, wrong)
+'''
+
+
+def test_threads_starting_together_are_all_traced_and_all_run(tmp_path):
+    """Up to 3.11 the interpreter refuses a trace function installed while another thread is still
+    installing one, and a thread refused at start-up dies before its target runs: a correct counter
+    then lost a worker's increments, or was called tampered, on a busy machine."""
+    student = tmp_path / "student.py"
+    student.write_text("import threading\n"
+                       "def work(results, i):\n    results[i] = i\n"
+                       "def start_many(n):\n    results = [None] * n\n"
+                       "    threads = [threading.Thread(target=work, args=(results, i)) for i in range(n)]\n"
+                       "    for thread in threads:\n        thread.start()\n"
+                       "    for thread in threads:\n        thread.join()\n"
+                       "    return threads, results\n")
+    done = subprocess.run([sys.executable, "-c", _STARTING_TOGETHER, str(student)], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0"], done.stderr[-2000:]

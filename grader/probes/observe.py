@@ -79,7 +79,7 @@ def _check_tracing(tracer: StudentTracer, installed: dict, finished: list[Starte
                 if _runs_student_code(s, student_file) and not tracer.log.ran_student_code(s.thread)]
     if untraced:
         report_tampering(f"{len(untraced)} thread(s) ran your code without the grader's tracing "
-                         "(threading.settrace switched off)")
+                         "(the tracing of new threads was switched off)")
 
 
 def observe_call(function: Callable, *args, student_file: str, preemption: Preemption | None = None,

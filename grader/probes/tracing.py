@@ -8,6 +8,13 @@ where a real scheduler could: a lost update then shows nearly every time, while 
 is only slowed down (a thread sleeping inside `with lock:` still holds the lock). Every thread started
 during the call, whatever it runs, also waits a moment before it starts, so that a caller that does
 not join its threads reads their work before it is done.
+
+New threads get the tracer from the grader's own start-up wrapper, not from `threading.settrace`: the
+interpreter refuses (up to 3.11) a trace function installed while another thread is installing one,
+and a thread whose start-up is refused dies before running its target. The audit hook's Python code
+that runs inside every installation lets another thread in, so under load two workers starting
+together lost one of them. The wrapper installs under one lock, and tries again when something
+outside the grader was installing at the same moment.
 """
 from __future__ import annotations
 
@@ -27,7 +34,11 @@ from grader.guard import report_tampering
 _sleep = time.sleep
 # Taken before any student module is imported: a submission that rebinds them cannot make the tracer
 # install nothing.
-_sys_settrace, _sys_gettrace, _threading_settrace = sys.settrace, sys.gettrace, threading.settrace
+_sys_settrace, _sys_gettrace = sys.settrace, sys.gettrace
+_ORIGINAL_BOOTSTRAP = threading.Thread._bootstrap_inner
+# Every installation of a trace function by the grader, in any thread, holds this lock.
+_INSTALLING = threading.Lock()
+INSTALL_ATTEMPTS, INSTALL_RETRY_S = 200, 1e-3
 SHARED_STORES = ("STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR")
 
 
@@ -123,6 +134,20 @@ def _park_forever() -> None:
     threading.Event().wait()
 
 
+def install_trace(function) -> bool:
+    """`sys.settrace(function)` in the calling thread; False when the interpreter kept refusing it
+    because code outside the grader was installing a trace function at the same moments."""
+    for _ in range(INSTALL_ATTEMPTS):
+        with _INSTALLING:
+            try:
+                _sys_settrace(function)
+                return True
+            except RuntimeError:
+                pass
+        _sleep(INSTALL_RETRY_S)
+    return False
+
+
 class StudentTracer:
     """A context manager tracing the student's file in the calling thread and every new thread."""
 
@@ -139,6 +164,15 @@ class StudentTracer:
         self._delayed: set[threading.Thread] = set()
         # One bound method, installed and later looked for by identity.
         self._hook = self._on_call
+        self._bootstrap = self._make_bootstrap()
+
+    def _make_bootstrap(self):
+        hook = self._hook
+
+        def traced_bootstrap(thread: threading.Thread) -> None:
+            install_trace(hook)
+            _ORIGINAL_BOOTSTRAP(thread)
+        return traced_bootstrap
 
     def _instruction(self, frame: FrameType) -> dis.Instruction | None:
         table = self._instructions.get(frame.f_code)
@@ -176,7 +210,12 @@ class StudentTracer:
     def _on_call(self, frame: FrameType, event: str, arg):
         me = threading.get_ident()
         if self._active and self.preemption is not None and me != self.log.caller:
-            self._delay_start(threading.current_thread(), self.preemption)
+            current = threading._active.get(me)
+            if current is None:
+                # Still in threading's start-up, which is traced from its beginning: the thread
+                # counts as started (and is delayed) only from its `run` on.
+                return None
+            self._delay_start(current, self.preemption)
         if frame.f_code.co_filename != self.student_file:
             return None
         if not self._active:
@@ -196,16 +235,16 @@ class StudentTracer:
 
     def __enter__(self) -> TraceLog:
         self._active = True
-        _threading_settrace(self._hook)
-        _sys_settrace(self._hook)
+        threading.Thread._bootstrap_inner = self._bootstrap
+        install_trace(self._hook)
         return self.log
 
     def __exit__(self, *exc) -> None:
-        if _sys_gettrace() is not self._hook or threading._trace_hook is not self._hook:
-            report_tampering("the bytecode tracing was switched off (sys.settrace or threading.settrace) "
-                             "while the check ran")
-        _sys_settrace(None)
-        _threading_settrace(None)
+        if _sys_gettrace() is not self._hook or vars(threading.Thread).get("_bootstrap_inner") is not self._bootstrap:
+            report_tampering("the bytecode tracing was switched off (sys.settrace, or the start-up of new "
+                             "threads) while the check ran")
+        install_trace(None)
+        threading.Thread._bootstrap_inner = _ORIGINAL_BOOTSTRAP
         self._active = False
 
     def _park_if_frozen(self, me: int) -> None:
