@@ -30,7 +30,7 @@ HINTED = {"fail", "check"}
 SAME_IN_EVERY_LANGUAGE = {"feedback.labelled", "where.called", "where.code",
                           "verdict.assertion", "verdict.dependency_missing", "answer.why_not", "import.code",
                           "runner.output", "lock.call_mistake", "queue.call_mistake",
-                          "list.call_mistake", "processes.then"}
+                          "list.call_mistake", "processes.then", "help.metavar.csv", "help.metavar.n"}
 
 
 @dataclass(frozen=True)
@@ -282,3 +282,51 @@ def test_the_layers_a_run_reports_are_described_in_the_language_of_the_run():
     assert report["sandbox"]["active"]["cpu time"].endswith("s of CPU per process (RLIMIT_CPU)")
     assert "  вкл   cpu time: 600 с процессорного времени на процесс (RLIMIT_CPU)" in graded.stderr.splitlines()
     assert "every process" not in graded.stderr
+
+
+@pytest.mark.parametrize("command, first_words", [
+    (["batch"], "использование: grade batch [-h] [--out РЕЗУЛЬТАТЫ]"),
+    (["gradescope-bundle"], "использование: grade gradescope-bundle [-h] [--lang {en,ru}]"),
+    (["release"], "использование: grade release [-h] [--path ПАПКА]"),
+], ids=lambda value: value[0] if isinstance(value, list) else "")
+def test_the_teachers_commands_have_their_help_in_russian(command, first_words):
+    graded = run_grade(*command, "--help", "--lang", "ru", env=ENGLISH_LOCALE)
+    assert graded.exit_code == 0, graded.stderr
+    assert graded.stdout.startswith(first_words), graded.stdout
+    assert not [word for word in ("usage", "options", "folder", "zip file to write", "Grade one") if word in graded.stdout]
+    assert run_grade(*command, "--help", env=ENGLISH_LOCALE).stdout.startswith("usage: grade")
+
+
+def test_a_batch_usage_error_is_russian_under_a_russian_locale(tmp_path):
+    graded = run_grade("batch", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"), env=RUSSIAN_LOCALE)
+    assert graded.exit_code == 2 and graded.stderr == f"grade: {tmp_path / 'nowhere'}: такой папки нет\n"
+
+
+def _one_student_class():
+    from grader.batch.classresults import ClassResults
+    from grader.batch.discover import Student
+    from grader.batch.store import Record
+    from grader.catalog import load_catalog
+    from grader.report import CheckResult, ExerciseResult
+
+    exercise = load_catalog()["exercise2"]
+    checks = [CheckResult(spec.name, spec.target, "failed" if i == 0 else "passed", 0 if i == 0 else spec.points,
+                          spec.points, "visible") for i, spec in enumerate(exercise.checks)]
+    record = Record("ivanov", ExerciseResult(exercise.id, exercise.title, checks), "hash", "catalog")
+    return ClassResults([Student("ivanov", root=ROOT)], [exercise], {("ivanov", exercise.id): record}), exercise
+
+
+def test_the_batch_summary_speaks_the_language_of_the_batch():
+    from grader.batch.summary import Counts, summary_markdown
+    from grader.batch.summary_html import summary_html
+
+    book, exercise = _one_student_class()
+    counts = Counts(graded=1, seconds=75)
+    russian, english = summary_markdown(book, counts, "ru"), summary_markdown(book, counts, "en")
+    assert russian.startswith("# Итоги проверки\n\nСтудентов: 1 (прислали работу: 1). В этот запуск: проверено 1,")
+    assert "заняло 1 мин 15 с." in russian and "| упражнение | сдали | среднее | максимум |" in russian
+    assert f"`{exercise.checks[0].name}`" in russian and "Нет." in russian
+    assert english.startswith("# Batch summary\n\nStudents: 1 (1 with a submission).") and "took 1 min 15 s." in english
+    page = summary_html(book, counts, "ru")
+    assert '<html lang="ru">' in page and "<h2>Проверки, которые не проходят чаще всего</h2>" in page
+    assert not [word for word in ("Batch summary", "Students:", "None.", "Checks failed") if word in page]

@@ -36,7 +36,7 @@ class Outputs:
         self._last = time.monotonic()
         write_gradebook(self.book, self.folder)
         write_checks(self.book, self.folder)
-        summary = summary_markdown(self.book, counts)
+        summary = summary_markdown(self.book, counts, self.lang)
         write_atomically(self.folder / "summary.md", summary)
         return summary
 
@@ -44,5 +44,5 @@ class Outputs:
         """Every output, every student's feedback and summary.html included; return the summary."""
         for student in self.book.students:
             write_feedback(self.book, student, self.folder, self.lang)
-        write_atomically(self.folder / "summary.html", summary_html(self.book, counts))
+        write_atomically(self.folder / "summary.html", summary_html(self.book, counts, self.lang))
         return self.write_class(counts)

@@ -1,11 +1,13 @@
 """summary.md (printed at the end of a batch as well): how many were graded, the mean score per
-exercise, the checks failed most often, the submissions in trouble, and how long it took."""
+exercise, the checks failed most often, the submissions in trouble, and how long it took; in the
+batch's language (`--lang`), its sentences from grader/checks/messages/batch.<lang>.yaml."""
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 
 from grader.batch.classresults import ClassResults, points
+from grader.messages import Message, msg, render
 from grader.report import ERROR, FAILED, NOT_SUBMITTED, OK, UNREADABLE
 
 MOST_FAILED = 10
@@ -23,9 +25,11 @@ class Counts:
     seconds: float = 0.0
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float, lang: str) -> str:
     minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+    if minutes:
+        return render(msg("batch.summary.minutes", minutes=minutes, seconds=rest), lang)
+    return render(msg("batch.summary.seconds", seconds=rest), lang)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -33,9 +37,16 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows] + [""]
 
 
-EXERCISE_HEADER = ["exercise", "submitted", "mean", "possible"]
-FAILED_HEADER = ["check", "exercise", "failed", "error", "of"]
-TROUBLE_HEADER = ["student", "exercise", "status"]
+EXERCISE_HEADER = (msg("batch.column.exercise"), msg("batch.column.submitted"), msg("batch.column.mean"),
+                   msg("batch.column.possible"))
+FAILED_HEADER = (msg("batch.column.check"), msg("batch.column.exercise"), msg("batch.column.failed"),
+                 msg("batch.column.error"), msg("batch.column.of"))
+TROUBLE_HEADER = (msg("batch.column.student"), msg("batch.column.exercise"), msg("batch.column.status"))
+
+
+def header(columns: tuple[Message, ...], lang: str) -> list[str]:
+    """A table's column names in `lang`."""
+    return [render(column, lang) for column in columns]
 
 
 def submitted_results(book: ClassResults, exercise) -> list:
@@ -78,27 +89,27 @@ def trouble_rows(book: ClassResults) -> list[list[str]]:
             for result in book.results(student) if result.status not in (OK, NOT_SUBMITTED)]
 
 
-def headline(book: ClassResults, counts: Counts) -> str:
+def headline(book: ClassResults, counts: Counts, lang: str) -> str:
     """One sentence: the class, what this run did, how long it took."""
     submitted = sum(1 for student in book.students if student.submitted)
-    return (f"Students: {len(book.students)} ({submitted} with a submission). "
-            f"This run: {counts.graded} graded, {counts.reused} unchanged and kept, "
-            f"{counts.retried} retried (not measurable), {counts.not_graded} with nothing to grade; "
-            f"took {_duration(counts.seconds)}.")
+    return render(msg("batch.summary.headline", students=len(book.students), submitted=submitted,
+                      graded=counts.graded, reused=counts.reused, retried=counts.retried,
+                      not_graded=counts.not_graded, took=_duration(counts.seconds, lang)), lang)
 
 
-# The summary's tables, in order: title, header, rows.
+# The summary's tables, in order: title, columns, rows.
 SECTIONS = (
-    ("Mean score per exercise (of the students who submitted it)", EXERCISE_HEADER, exercise_rows),
-    ("Checks failed most often", FAILED_HEADER, failed_rows),
-    ("Submissions that errored, timed out, were flagged or stay open", TROUBLE_HEADER, trouble_rows),
+    (msg("batch.summary.exercises"), EXERCISE_HEADER, exercise_rows),
+    (msg("batch.summary.failed"), FAILED_HEADER, failed_rows),
+    (msg("batch.summary.trouble"), TROUBLE_HEADER, trouble_rows),
 )
 
 
-def summary_markdown(book: ClassResults, counts: Counts) -> str:
-    """The summary of the class as Markdown."""
-    lines = ["# Batch summary", "", headline(book, counts), ""]
-    for title, header, rows_of in SECTIONS:
+def summary_markdown(book: ClassResults, counts: Counts, lang: str = "en") -> str:
+    """The summary of the class as Markdown, in `lang`."""
+    lines = [f"# {render(msg('batch.summary.title'), lang)}", "", headline(book, counts, lang), ""]
+    for title, columns, rows_of in SECTIONS:
         rows = rows_of(book)
-        lines += [f"## {title}", ""] + (_table(header, rows) if rows else ["None.", ""])
+        lines += [f"## {render(title, lang)}", ""]
+        lines += _table(header(columns, lang), rows) if rows else [render(msg("batch.summary.none"), lang), ""]
     return "\n".join(lines)

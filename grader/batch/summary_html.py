@@ -11,10 +11,10 @@ import html
 import io
 
 from grader.batch.classresults import ClassResults
-from grader.batch.summary import SECTIONS, Counts, headline, submitted_results
+from grader.batch.summary import SECTIONS, Counts, header, headline, submitted_results
+from grader.messages import msg, render
 from grader.report import PASSED, SKIPPED
 
-NO_CHARTS = "Charts need matplotlib: pip install 'concurrency-grader[plot]'."
 STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto}"
          "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 8px}img{max-width:100%}")
 
@@ -25,7 +25,7 @@ def _png(figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def score_chart(book: ClassResults, exercise):
+def score_chart(book: ClassResults, exercise, lang: str = "en"):
     """A histogram of the scores of the students who handed the exercise in."""
     from matplotlib.figure import Figure
 
@@ -34,11 +34,13 @@ def score_chart(book: ClassResults, exercise):
     possible = book.possible(exercise)
     axes.hist([r.score for r in submitted_results(book, exercise)], bins=min(20, max(1, int(possible))),
               range=(0, possible or 1), color="#4477aa")
-    axes.set(title=f"{exercise.id}: scores", xlabel=f"points of {possible:g}", ylabel="students")
+    axes.set(title=render(msg("batch.chart.scores", exercise=exercise.id), lang),
+             xlabel=render(msg("batch.chart.points_of", possible=f"{possible:g}"), lang),
+             ylabel=render(msg("batch.chart.students"), lang))
     return figure
 
 
-def pass_rate_chart(book: ClassResults, exercise):
+def pass_rate_chart(book: ClassResults, exercise, lang: str = "en"):
     """For each check of the exercise, the share of counted verdicts that passed."""
     from matplotlib.figure import Figure
 
@@ -51,19 +53,20 @@ def pass_rate_chart(book: ClassResults, exercise):
     figure = Figure(figsize=(7, 0.3 * len(names) + 1))
     axes = figure.subplots()
     axes.barh(names[::-1], rates[::-1], color="#228833")
-    axes.set(title=f"{exercise.id}: pass rate per check", xlabel="% of submissions", xlim=(0, 100))
+    axes.set(title=render(msg("batch.chart.pass_rate", exercise=exercise.id), lang),
+             xlabel=render(msg("batch.chart.share"), lang), xlim=(0, 100))
     axes.tick_params(axis="y", labelsize=7)
     return figure
 
 
-def _charts(book: ClassResults) -> list[str]:
+def _charts(book: ClassResults, lang: str) -> list[str]:
     try:
         import matplotlib  # noqa: F401 - only whether it is there
     except ImportError:
-        return [f"<p>{html.escape(NO_CHARTS)}</p>"]
+        return [f"<p>{html.escape(render(msg('batch.summary.no_charts'), lang))}</p>"]
     parts = []
     for exercise in book.exercises:
-        for chart in (score_chart(book, exercise), pass_rate_chart(book, exercise)):
+        for chart in (score_chart(book, exercise, lang), pass_rate_chart(book, exercise, lang)):
             alt = html.escape(chart.axes[0].get_title())
             parts.append(f'<p><img alt="{alt}" src="data:image/png;base64,{_png(chart)}"></p>')
     return parts
@@ -76,12 +79,16 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def summary_html(book: ClassResults, counts: Counts) -> str:
-    """The summary as one self-contained HTML page."""
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>Batch summary</title>',
-             f"<style>{STYLE}</style></head><body>", "<h1>Batch summary</h1>",
-             f"<p>{html.escape(headline(book, counts))}</p>", "<h2>Charts</h2>", *_charts(book)]
-    for title, header, rows_of in SECTIONS:
+def summary_html(book: ClassResults, counts: Counts, lang: str = "en") -> str:
+    """The summary as one self-contained HTML page, in `lang`."""
+    title = html.escape(render(msg("batch.summary.title"), lang))
+    none = f"<p>{html.escape(render(msg('batch.summary.none'), lang))}</p>"
+    parts = ["<!DOCTYPE html>", f'<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>',
+             f"<style>{STYLE}</style></head><body>", f"<h1>{title}</h1>",
+             f"<p>{html.escape(headline(book, counts, lang))}</p>",
+             f"<h2>{html.escape(render(msg('batch.summary.charts'), lang))}</h2>", *_charts(book, lang)]
+    for title_of_table, columns, rows_of in SECTIONS:
         rows = rows_of(book)
-        parts += [f"<h2>{html.escape(title)}</h2>", _table(header, rows) if rows else "<p>None.</p>"]
+        parts += [f"<h2>{html.escape(render(title_of_table, lang))}</h2>",
+                  _table(header(columns, lang), rows) if rows else none]
     return "\n".join(parts + ["</body></html>", ""])

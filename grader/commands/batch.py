@@ -11,33 +11,33 @@ from grader.batch.executor import Executor, LocalExecutor
 from grader.batch.roster import read_roster
 from grader.batch.run import Options, run_batch
 from grader.catalog import Exercise, load_catalog, resolve
+from grader.commands import options
 from grader.language import LANGUAGES
+from grader.messages import msg, render
 from grader.usage import Parser, UsageError
 
 
-def build_parser() -> Parser:
-    parser = Parser(prog="grade batch", description="Grade one folder or .zip per student into a gradebook.")
-    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
-                        help="folder holding one folder or .zip per student, named by the student's id")
-    parser.add_argument("--out", type=Path, required=True, metavar="RESULTS",
-                        help="folder for results.jsonl, gradebook.csv, checks.csv, feedback/, summary.md")
-    parser.add_argument("--roster", type=Path, metavar="CSV",
-                        help="CSV with columns id,name: names, and the students who submitted nothing")
-    parser.add_argument("--exercises", metavar="LIST", help="only these exercises, e.g. 1,3 (default: all)")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="grade N submissions side by side (timing checks still run alone)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="grade on a Dask cluster (tcp://HOST:8786) instead of this machine")
-    parser.add_argument("--regrade", action="store_true",
-                        help="grade everything again, even what results.jsonl already holds")
-    parser.add_argument("--retry-open", action="store_true",
-                        help="also retry the not-measurable checks of results kept from earlier runs")
-    parser.add_argument("--lang", choices=LANGUAGES, default="en",
-                        help="language of the students' feedback files (default: en)")
+def build_parser(lang: str) -> Parser:
+    """The parser of `grade batch`, its help in `lang`."""
+    def text(message) -> str:
+        return render(message, lang)
+
+    parser = Parser(prog="grade batch", description=text(msg("help.batch.description")), lang=lang)
+    parser.add_argument("submissions", type=Path, metavar=text(msg("help.metavar.submissions")),
+                        help=text(msg("help.batch.submissions")))
+    parser.add_argument("--out", type=Path, required=True, metavar=text(msg("help.metavar.results")),
+                        help=text(msg("help.batch.out")))
+    parser.add_argument("--roster", type=Path, metavar=text(msg("help.metavar.csv")), help=text(msg("help.batch.roster")))
+    parser.add_argument("--exercises", metavar=text(msg("help.metavar.list")), help=text(msg("help.batch.exercises")))
+    parser.add_argument("--jobs", type=int, default=1, metavar=text(msg("help.metavar.n")), help=text(msg("help.batch.jobs")))
+    parser.add_argument("--scheduler", metavar=text(msg("help.metavar.address")), help=text(msg("help.batch.scheduler")))
+    parser.add_argument("--regrade", action="store_true", help=text(msg("help.batch.regrade")))
+    parser.add_argument("--retry-open", action="store_true", help=text(msg("help.batch.retry_open")))
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help=text(msg("help.batch.lang")))
     return parser
 
 
-def chosen_exercises(text: str | None) -> list[Exercise]:
+def chosen_exercises(text: str | None, lang: str = "en") -> list[Exercise]:
     """The exercises named in `text` ("1,3" or "exercise1,exercise3"), in catalog order; all when None."""
     catalog = load_catalog()
     if text is None:
@@ -46,33 +46,34 @@ def chosen_exercises(text: str | None) -> list[Exercise]:
     for name in (part.strip() for part in text.split(",")):
         exercise = resolve(catalog, name)
         if exercise is None:
-            raise UsageError(f"--exercises: unknown exercise '{name}' (known: {', '.join(catalog)})")
+            raise UsageError(render(msg("usage.batch.unknown_exercise", name=name, known=", ".join(catalog)), lang))
         chosen[exercise.id] = exercise
     return sorted(chosen.values(), key=lambda exercise: exercise.number)
 
 
-def _executor(args) -> Executor:
+def _executor(args, lang: str) -> Executor:
     if args.scheduler is None:
         return LocalExecutor(args.jobs)
     if args.jobs != 1:
-        raise UsageError("--jobs is for grading on this machine; with --scheduler the workers' cores decide")
+        raise UsageError(render(msg("usage.batch.jobs_with_scheduler"), lang))
     from grader.batch.dask_executor import DaskExecutor  # Dask is imported only when asked for
     return DaskExecutor(args.scheduler)
 
 
 def run(argv: list[str]) -> int:
     """Parse `argv`, run the batch, print its summary."""
-    args = build_parser().parse_args(argv)
+    lang = options.lang_of(argv)
+    args = build_parser(lang).parse_args(argv)
     if args.jobs < 1:
-        raise UsageError("--jobs must be 1 or more")
+        raise UsageError(render(msg("usage.batch.jobs_below_one"), lang))
     if not args.submissions.is_dir():
-        raise UsageError(f"{args.submissions}: no such folder")
+        raise UsageError(render(msg("usage.batch.no_submissions", path=args.submissions), lang))
     if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out}: exists and is not a folder")
-    options = Options(submissions=args.submissions, out=args.out, exercises=chosen_exercises(args.exercises),
-                      executor=_executor(args),
+        raise UsageError(render(msg("usage.batch.out_not_folder", path=args.out), lang))
+    chosen = Options(submissions=args.submissions, out=args.out, exercises=chosen_exercises(args.exercises, lang),
+                      executor=_executor(args, lang),
                       roster=read_roster(args.roster) if args.roster else None,
                       regrade=args.regrade, retry_open=args.retry_open, lang=args.lang)
-    outcome = run_batch(options, sys.stderr)
+    outcome = run_batch(chosen, sys.stderr)
     sys.stdout.write(outcome.summary)
     return 0

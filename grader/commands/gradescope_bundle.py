@@ -15,6 +15,9 @@ from pathlib import Path
 import grader
 from grader.catalog import load_catalog, resolve
 from grader.release import ReleaseError, pyproject_text
+from grader.commands import options
+from grader.language import LANGUAGES
+from grader.messages import msg, render
 from grader.usage import Parser, UsageError
 
 SOURCE = "grader-src"
@@ -22,11 +25,14 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
 EXECUTABLE = 0o755
 
 
-def _parser() -> Parser:
-    parser = Parser(prog="grade gradescope-bundle", description="Write the Gradescope autograder zip.")
-    parser.add_argument("out", type=Path, metavar="OUT.zip", help="the zip file to write")
-    parser.add_argument("exercises", nargs="*", metavar="EXERCISE",
-                        help="the assignment's exercises (default: every exercise)")
+def _parser(lang: str) -> Parser:
+    parser = Parser(prog="grade gradescope-bundle", description=render(msg("help.bundle.description"), lang),
+                    lang=lang)
+    parser.add_argument("out", type=Path, metavar=render(msg("help.metavar.zip"), lang),
+                        help=render(msg("help.bundle.out"), lang))
+    parser.add_argument("exercises", nargs="*", metavar=render(msg("help.metavar.exercise"), lang),
+                        help=render(msg("help.bundle.exercises"), lang))
+    parser.add_argument("--lang", choices=LANGUAGES, help=render(msg("help.teacher.lang"), lang))
     return parser
 
 
@@ -59,7 +65,7 @@ def write_bundle(out: Path, exercise_ids: list[str]) -> None:
 
 def run(argv: list[str]) -> int:
     """Write the bundle; 0 when written."""
-    args = _parser().parse_args(argv)
+    args = _parser(options.lang_of(argv)).parse_args(argv)
     catalog = load_catalog()
     chosen = [resolve(catalog, name) for name in args.exercises] or list(catalog.values())
     unknown = [name for name, e in zip(args.exercises, chosen) if e is None]

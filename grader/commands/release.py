@@ -4,23 +4,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import release
+from grader.commands import options
+from grader.language import LANGUAGES
+from grader.messages import msg, render
 from grader.submission import find_exercises_dir
 from grader.usage import Parser, UsageError
 
 
-def _parser() -> Parser:
-    parser = Parser(prog="grade release",
-                    description="Write what students get: exercise stubs, a README, and the grader "
-                                "without its hidden checks, with a GitHub Classroom workflow.")
-    parser.add_argument("out", type=Path, metavar="OUT", help="new folder for the student copy")
-    parser.add_argument("--path", type=Path,
-                        help="folder holding the exercise stubs (default: the project's exercises/ folder)")
+def _parser(lang: str) -> Parser:
+    parser = Parser(prog="grade release", description=render(msg("help.release.description"), lang), lang=lang)
+    parser.add_argument("out", type=Path, metavar=render(msg("help.metavar.out"), lang),
+                        help=render(msg("help.release.out"), lang))
+    parser.add_argument("--path", type=Path, metavar=render(msg("help.metavar.path"), lang),
+                        help=render(msg("help.release.path"), lang))
+    parser.add_argument("--lang", choices=LANGUAGES, help=render(msg("help.teacher.lang"), lang))
     return parser
 
 
 def run(argv: list[str]) -> int:
     """Write the student copy; 0 when written."""
-    args = _parser().parse_args(argv)
+    args = _parser(options.lang_of(argv)).parse_args(argv)
     stubs = args.path or find_exercises_dir(Path.cwd())
     if stubs is None or not stubs.is_dir():
         raise UsageError("no exercises/ folder of stubs found; give one with --path DIR")
