@@ -17,7 +17,14 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, VARIANTS, run_grade, submission_with
+from grader.batch.classresults import ClassResults
+from grader.batch.discover import Student
+from grader.batch.store import Record
+from grader.batch.summary import Counts, summary_markdown
+from grader.batch.summary_html import summary_html
+from grader.catalog import load_catalog
 from grader.cli import _describe_sandbox
+from grader.report import CheckResult, ExerciseResult
 from grader.language import LANGUAGES, requested
 from grader.messages import Message, msg, placeholders, plural_form, render, templates
 
@@ -303,12 +310,6 @@ def test_a_batch_usage_error_is_russian_under_a_russian_locale(tmp_path):
 
 
 def _one_student_class():
-    from grader.batch.classresults import ClassResults
-    from grader.batch.discover import Student
-    from grader.batch.store import Record
-    from grader.catalog import load_catalog
-    from grader.report import CheckResult, ExerciseResult
-
     exercise = load_catalog()["exercise2"]
     checks = [CheckResult(spec.name, spec.target, "failed" if i == 0 else "passed", 0 if i == 0 else spec.points,
                           spec.points, "visible") for i, spec in enumerate(exercise.checks)]
@@ -317,9 +318,6 @@ def _one_student_class():
 
 
 def test_the_batch_summary_speaks_the_language_of_the_batch():
-    from grader.batch.summary import Counts, summary_markdown
-    from grader.batch.summary_html import summary_html
-
     book, exercise = _one_student_class()
     counts = Counts(graded=1, seconds=75)
     russian, english = summary_markdown(book, counts, "ru"), summary_markdown(book, counts, "en")

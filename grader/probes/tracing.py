@@ -134,18 +134,18 @@ def _park_forever() -> None:
     threading.Event().wait()
 
 
-def install_trace(function) -> bool:
-    """`sys.settrace(function)` in the calling thread; False when the interpreter kept refusing it
-    because code outside the grader was installing a trace function at the same moments."""
+def install_trace(function) -> None:
+    """`sys.settrace(function)` in the calling thread. When code outside the grader kept installing a
+    trace function at the same moments, the thread stays untraced, which the tracer's own checks
+    report (its hook missing at exit, or a thread that ran the student's code unseen)."""
     for _ in range(INSTALL_ATTEMPTS):
         with _INSTALLING:
             try:
                 _sys_settrace(function)
-                return True
+                return
             except RuntimeError:
                 pass
         _sleep(INSTALL_RETRY_S)
-    return False
 
 
 class StudentTracer:
