@@ -3,6 +3,9 @@ recording, and the watched call that stops a call waiting for what can never com
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
+import time
 from multiprocessing.pool import ThreadPool
 
 import pytest
@@ -180,3 +183,29 @@ def test_a_join_before_drain_deadlock_is_stopped_and_told_so():
     with pytest.raises(Feedback, match="deadlocked") as stopped:
         call_watched(_Request(), __file__, "join_before_drain()", _join_before_drain)
     assert "Joining processes that use queues" in str(stopped.value)
+
+
+def _die_holding_the_result_lock():
+    """A worker that ends in the middle of writing a result, as one killed there does."""
+    frame = sys._getframe()
+    while "outqueue" not in frame.f_locals:
+        frame = frame.f_back
+    frame.f_locals["outqueue"]._wlock.acquire()
+    os._exit(1)
+
+
+def test_a_leaked_pool_ends_even_when_a_worker_died_holding_the_result_lock():
+    with watch_pools() as log:
+        pool = FORK.Pool(1)
+        pool.apply_async(_die_holding_the_result_lock)
+    record = log.pools[0]
+    lock = pool._outqueue._wlock
+    # The lock is a semaphore the processes share: its dead holder shows as a lock nobody can take.
+    deadline = time.monotonic() + 30
+    while lock.acquire(False):
+        lock.release()
+        assert time.monotonic() < deadline, "the worker never took the lock"
+        time.sleep(0.01)
+    finish_pools(log)
+    assert record.pool._task_handler.is_alive() is False
+    assert not any(p.is_alive() for p in record.pool._pool)

@@ -169,8 +169,54 @@ def watch_pools() -> Iterator[PoolLog]:
         mp_pool.ApplyResult.get, mp_pool.ApplyResult.wait = _ORIGINAL_GET, _ORIGINAL_WAIT
 
 
+# terminate() takes milliseconds; a pool still ending after this is waiting on a dead worker's lock.
+_TERMINATE_GRACE_S = 0.5
+_TERMINATE_TRIES = 10
+
+
 def finish_pools(log: PoolLog) -> None:
     """Terminate every pool the call left running, so it cannot disturb what the grader does next."""
     for record in log.pools:
         if record.pool._state == mp_pool.RUN or not record.joined:
-            record.pool.terminate()
+            terminate(record.pool)
+
+
+def terminate(pool: mp_pool.Pool) -> None:
+    """`pool.terminate()`, which also ends when a worker died holding one of the pool's locks.
+
+    A worker writes each result under the result queue's lock; killed in the middle of a write
+    (terminate() kills workers that are still computing), it never releases it, and terminate() then
+    waits for ever on a handler thread that wants to write its own end-of-work mark. When
+    terminate() has not ended after a grace period, every worker is killed, so no living worker
+    holds a lock, and the locks workers take are freed for the threads that end the pool.
+    """
+    ending = threading.Thread(target=_ORIGINALS["terminate"], args=(pool,), name="grader-pool-terminate",
+                              daemon=True)
+    ending.start()
+    for _ in range(_TERMINATE_TRIES):
+        ending.join(_TERMINATE_GRACE_S)
+        if not ending.is_alive():
+            return
+        _kill_workers(pool)
+        _free_worker_locks(pool)
+
+
+def _kill_workers(pool: mp_pool.Pool) -> None:
+    for worker in list(getattr(pool, "_pool", [])):
+        if hasattr(worker, "kill") and worker.exitcode is None:
+            worker.kill()
+            worker.join(_TERMINATE_GRACE_S)
+
+
+def _free_worker_locks(pool: mp_pool.Pool) -> None:
+    """Free the locks a worker takes (reading a task, writing a result), once no worker is alive."""
+    for queue, name in (("_inqueue", "_rlock"), ("_outqueue", "_wlock")):
+        lock = getattr(getattr(pool, queue, None), name, None)
+        if lock is None:
+            continue
+        # Taken if free, then released: free afterwards whoever held it.
+        lock.acquire(False)
+        try:
+            lock.release()
+        except ValueError:
+            pass  # a handler thread released it in between: the lock is free, as wanted
