@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import time
 from multiprocessing.pool import ThreadPool
 
 import pytest
@@ -185,27 +184,26 @@ def test_a_join_before_drain_deadlock_is_stopped_and_told_so():
     assert "Joining processes that use queues" in str(stopped.value)
 
 
+_LOCK_TAKEN = None  # set before the pool forks, so its worker shares it
+
+
 def _die_holding_the_result_lock():
     """A worker that ends in the middle of writing a result, as one killed there does."""
     frame = sys._getframe()
     while "outqueue" not in frame.f_locals:
         frame = frame.f_back
     frame.f_locals["outqueue"]._wlock.acquire()
+    _LOCK_TAKEN.set()
     os._exit(1)
 
 
 def test_a_leaked_pool_ends_even_when_a_worker_died_holding_the_result_lock():
+    global _LOCK_TAKEN
+    _LOCK_TAKEN = FORK.Event()
     with watch_pools() as log:
         pool = FORK.Pool(1)
         pool.apply_async(_die_holding_the_result_lock)
-    record = log.pools[0]
-    lock = pool._outqueue._wlock
-    # The lock is a semaphore the processes share: its dead holder shows as a lock nobody can take.
-    deadline = time.monotonic() + 30
-    while lock.acquire(False):
-        lock.release()
-        assert time.monotonic() < deadline, "the worker never took the lock"
-        time.sleep(0.01)
+    assert _LOCK_TAKEN.wait(30), "the worker never took the lock"
     finish_pools(log)
-    assert record.pool._task_handler.is_alive() is False
-    assert not any(p.is_alive() for p in record.pool._pool)
+    assert not pool._task_handler.is_alive()
+    assert not any(p.is_alive() for p in pool._pool)

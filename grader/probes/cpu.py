@@ -22,6 +22,7 @@ import resource
 import time
 from collections.abc import Callable, Iterable
 from multiprocessing import pool as mp_pool
+from grader.probes.pools import terminate
 
 _perf = time.perf_counter
 _getrusage = resource.getrusage
@@ -66,7 +67,7 @@ def pool_seconds(function: Callable, tasks: Iterable[tuple], processes: int = 2)
             result.get()
         pool.close()
     except BaseException:
-        pool.terminate()
+        terminate(pool)
         raise
     finally:
         pool.join()
