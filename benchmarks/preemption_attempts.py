@@ -1,14 +1,18 @@
 """How many forced-preemption attempts exercise1's race checks need before a racy variant fails.
 
-    python benchmarks/preemption_attempts.py [--runs 20] [--attempts 12]
+    python benchmarks/preemption_attempts.py [--runs 20] [--attempts 12] [--check prints] [--only two_printers]
+                                             [--set stall_s=0.015 --set stall_chance=0.04]
 
 For every exercise1 variant under tests/variants that declares a failure of a preempted check (the
 count under forced thread switches, the printing order), and for every correct one, each run calls
 the function as that check does, attempt after attempt with the check's sizes and seeds, and notes
 the first attempt whose result is wrong. The table gives, per variant, the median and the worst first
 failing attempt over the runs (and how many runs never failed): the number of attempts a check needs
-is the worst over the racy variants, with a margin; a correct variant must never fail. A measurement
-that justifies the catalog's `preempted_attempts`, not a test.
+is the worst over the racy variants, with a margin; a correct variant must never fail. The last
+column is the wall time of one attempt (the mean over the runs): what a check pays per attempt.
+`--set NAME=VALUE` tries a threshold other than the catalog's (a YAML value), so that a cut in sizes
+or pauses is measured before it is made. A measurement that justifies the catalog's
+`preempted_attempts`, not a test.
 """
 from __future__ import annotations
 
@@ -20,7 +24,10 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -49,9 +56,9 @@ def _declared(path: Path) -> str:
     return first
 
 
-def _first_wrong_count(module, path: Path, attempts: int, locks: LockRegistry) -> int | None:
+def _first_wrong_count(module, path: Path, attempts: int, locks: LockRegistry, thresholds: dict) -> int | None:
     for attempt in range(attempts):
-        for n_threads, increments in EXERCISE.check(COUNT).thresholds["preempted_sizes"]:
+        for n_threads, increments in thresholds["preempted_sizes"]:
             try:
                 seen = observe_call(module.count_with_lock, n_threads, increments, student_file=str(path),
                                     preemption=Preemption(seed=attempt), locks=locks)
@@ -62,8 +69,7 @@ def _first_wrong_count(module, path: Path, attempts: int, locks: LockRegistry) -
     return None
 
 
-def _first_wrong_print(module, path: Path, attempts: int, locks: LockRegistry) -> int | None:
-    thresholds = EXERCISE.check(PRINTS).thresholds
+def _first_wrong_print(module, path: Path, attempts: int, locks: LockRegistry, thresholds: dict) -> int | None:
     for attempt in range(attempts):
         for n_threads in thresholds["sizes"]:
             stalls = Preemption(long_pause_chance=thresholds["stall_chance"], long_pause_s=thresholds["stall_s"],
@@ -79,9 +85,19 @@ def _first_wrong_print(module, path: Path, attempts: int, locks: LockRegistry) -
     return None
 
 
-def _first(path: Path, check: str, attempts: int) -> int | None:
+def _thresholds(check: str, settings: list[str]) -> dict:
+    """The check's thresholds from the catalog, with each `NAME=VALUE` of `settings` put in."""
+    thresholds = dict(EXERCISE.check(check).thresholds)
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        thresholds[name] = yaml.safe_load(value)
+    return thresholds
+
+
+def _first(path: Path, check: str, attempts: int, settings: list[str]) -> tuple[int | None, float]:
     """One run, in this process, as a grading child makes it: the lock factories are replaced for
-    good, and the threads a racy variant leaves behind stay frozen, so each run needs a process."""
+    good, and the threads a racy variant leaves behind stay frozen, so each run needs a process.
+    The first failing attempt, and the wall time per attempt made."""
     locks = LockRegistry(str(path))
     locks.install()
     module = _load(path)
@@ -89,39 +105,51 @@ def _first(path: Path, check: str, attempts: int) -> int | None:
     # printing, and several of them writing to the real stdout at once can crash the interpreter.
     sys.stdout = io.StringIO()
     first_wrong = _first_wrong_count if check == COUNT else _first_wrong_print
-    return first_wrong(module, path, attempts, locks)
+    started = time.perf_counter()
+    first = first_wrong(module, path, attempts, locks, _thresholds(check, settings))
+    made = attempts if first is None else first + 1
+    return first, (time.perf_counter() - started) / made
 
 
-def _run(path: Path, check: str, attempts: int) -> int | None:
-    done = subprocess.run([sys.executable, __file__, "--one", str(path), check, "--attempts", str(attempts)],
+def _run(path: Path, check: str, attempts: int, settings: list[str]) -> tuple[int | None, float]:
+    command = [sys.executable, __file__, "--one", str(path), check, "--attempts", str(attempts)]
+    done = subprocess.run(command + [f"--set={setting}" for setting in settings],
                           capture_output=True, text=True, check=True)
     # On stderr, marked: threads a racy variant leaves behind may still print on stdout.
-    return json.loads(next(line for line in done.stderr.splitlines() if line.startswith(MARK))[len(MARK):])
+    first, per_attempt = json.loads(next(line for line in done.stderr.splitlines() if line.startswith(MARK))[len(MARK):])
+    return first, per_attempt
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--attempts", type=int, default=12)
+    parser.add_argument("--check", choices=("count", "prints"), help="only this check")
+    parser.add_argument("--only", default="", help="only the variants whose name contains this")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a threshold of the check other than the catalog's")
     parser.add_argument("--one", nargs=2, metavar=("VARIANT", "CHECK"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        first = _first(Path(args.one[0]), args.one[1], args.attempts)
+        first = _first(Path(args.one[0]), args.one[1], args.attempts, args.set)
         sys.stderr.write(MARK + json.dumps(first) + "\n")
         sys.stderr.flush()
         os._exit(0)  # the frozen threads of a racy variant are not waited for
-    print(f"{'check':7} {'variant':45} {'median':>6} {'worst':>5} {'never':>5}  (first failing attempt, 0-based)")
+    checks = [COUNT, PRINTS] if args.check is None else [COUNT if args.check == "count" else PRINTS]
+    print(f"{'check':7} {'variant':45} {'median':>6} {'worst':>5} {'never':>5} {'s/attempt':>9}"
+          "  (first failing attempt, 0-based)")
     for path in sorted(VARIANTS.glob("*.py")):
         correct = path.stem.startswith("correct")
-        for check in (COUNT, PRINTS):
-            if not correct and check not in _declared(path):
+        for check in checks:
+            if args.only not in path.stem or (not correct and check not in _declared(path)):
                 continue
-            firsts = [_run(path, check, args.attempts) for _ in range(args.runs)]
-            failed = [f for f in firsts if f is not None]
+            runs = [_run(path, check, args.attempts, args.set) for _ in range(args.runs)]
+            failed = [first for first, _ in runs if first is not None]
             median = f"{statistics.median(failed):g}" if failed else "-"
             worst = f"{max(failed)}" if failed else "-"
+            seconds = statistics.mean(per_attempt for _, per_attempt in runs)
             print(f"{'count' if check == COUNT else 'prints':7} {path.stem:45} {median:>6} {worst:>5} "
-                  f"{len(firsts) - len(failed):>5}", flush=True)
+                  f"{len(runs) - len(failed):>5} {seconds:9.3f}", flush=True)
 
 
 if __name__ == "__main__":

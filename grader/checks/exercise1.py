@@ -153,9 +153,10 @@ def test_count_with_lock_starts_n_threads_that_do_the_counting(target, observe, 
               hint=CHECK_HINT)
 
 
-def test_count_with_lock_joins_every_thread(target, observe):
-    seen = observe(target, 6, 20, preemption=Preemption(seed=1))
-    _require_counting_in_threads(seen, 6, 20)
+def test_count_with_lock_joins_every_thread(target, observe, thresholds):
+    n_threads, increments = thresholds["size"]
+    seen = observe(target, n_threads, increments, preemption=Preemption(seed=1))
+    _require_counting_in_threads(seen, n_threads, increments)
     running = seen.threads.alive_at_return
     not_joined = seen.threads.not_joined()
     check(not running and not not_joined, "lock.not_joined", not_joined=len(not_joined),
