@@ -18,7 +18,7 @@ from grader.messages import Message, msg, render
 from grader.report import Report
 from grader.course import grade_course
 from grader.usage import EXIT_USAGE, Parser, UsageError
-from grader.writers import WRITERS, terminal
+from grader.writers import WRITERS, colour
 
 EXIT_FULL_MARKS, EXIT_NOT_FULL = 0, 1
 
@@ -109,7 +109,9 @@ def run(argv: list[str]) -> int:
     if not args.include_hidden and only is None:
         # The student's own full run: remembered for `grade list` and `grade hint`.
         progress.record(submission_dir, report)
-    if args.format == "text" and not args.output and terminal.wanted(sys.stdout):
+    if args.format == "text" and not args.output and colour.wanted(sys.stdout):
+        from grader.writers import terminal  # rich, only for a terminal
+
         terminal.show(report, terminal.console_for(sys.stdout), lang)
     else:
         _write(WRITERS[args.format](report), args.output, lang)
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(argv)
     except UsageError as problem:
-        print(f"grade: {problem}", file=sys.stderr)
+        print(f"grade: {problem.text(options.lang_of(argv))}", file=sys.stderr)
         return EXIT_USAGE
     except CatalogError as problem:
         print("grade: " + render(msg("usage.broken_catalog", problem=str(problem)), options.lang_of(argv)),

@@ -17,6 +17,8 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from grader.messages import Message, msg
+
 IMPORT, START, RESULT = "import", "start", "result"
 SECRET_BYTES = 32
 
@@ -84,7 +86,7 @@ class EventReader:
 
     def __init__(self, secret: bytes) -> None:
         self._secret, self._seq, self._buffer = secret, 0, b""
-        self.problems: list[str] = []
+        self.problems: list[Message] = []
 
     def feed(self, chunk: bytes) -> list[Event]:
         self._buffer += chunk
@@ -103,13 +105,13 @@ class EventReader:
             raw = json.loads(body)
             event = Event(kind=str(raw["event"]), check=str(raw.get("check", "")), data=dict(raw.get("data") or {}))
         except (ValueError, KeyError, TypeError):
-            self.problems.append(f"a line that is not one of the grader's events: {line[:80]!r}")
+            self.problems.append(msg("events.not_an_event", line=repr(line[:80])))
             return None
         if not hmac.compare_digest(mac, _mac(self._secret, seq, body)):
-            self.problems.append(f"a forged {event.kind!r} event for {event.check or 'the run'!r}")
+            self.problems.append(msg("events.forged", kind=event.kind, check=event.check or "-"))
             return None
         if seq != self._seq:
-            self.problems.append(f"an event replayed or out of order (number {seq}, expected {self._seq})")
+            self.problems.append(msg("events.out_of_order", number=seq, expected=self._seq))
             return None
         self._seq += 1
         return event

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grader
+from grader.messages import Message, msg, render
 
 GRADER_DIR = str(Path(grader.__file__).resolve().parent)
 # Frames of these files pass an audited operation on to their caller, who is the one asking.
@@ -66,7 +67,7 @@ def _write_mode(args) -> bool:
 _INSTALLED: list["Guard"] = []
 
 
-def report_tampering(what: str) -> None:
+def report_tampering(what: Message) -> None:
     """Record evidence of tampering that an instrument found about itself (it was removed, bypassed
     or switched off while the student's code ran): the running check's verdict becomes `tampered`."""
     for guard in _INSTALLED:
@@ -78,7 +79,8 @@ class Guard:
     """The audit hook's state: whose code is the student's, and what it was refused."""
 
     student_file: str = ""
-    attempts: list[str] = field(default_factory=list)
+    # What was refused or found, as messages for the report (the student reads them).
+    attempts: list[Message] = field(default_factory=list)
     _inside: threading.local = field(default_factory=threading.local)
 
     def install(self) -> None:
@@ -101,7 +103,7 @@ class Guard:
             finally:
                 self._inside.busy = False
             if refused:
-                self.attempts.append(label)
+                self.attempts.append(msg("guard.refused_call", name=label))
                 raise PermissionError(f"refused by the grader: {label}")
             return function(*args, **kwargs)
         return guarded
@@ -113,29 +115,28 @@ class Guard:
             frame = frame.f_back
         return frame is not None and frame.f_code.co_filename == self.student_file
 
-    def _refusal(self, event: str, args: tuple) -> str:
+    def _refusal(self, event: str, args: tuple) -> Message | None:
+        """What refusing `event` means, for the report; None when it is allowed."""
         if event == "open" and isinstance(args[0], str):
             path = os.path.realpath(args[0])
             if _write_mode(args) and path.startswith(GRADER_DIR + os.sep):
-                return f"writing the grader's file {path}"
+                return msg("guard.refused_write", path=path)
             if path.startswith("/proc/") and path.endswith("/mem"):
-                return f"reading process memory ({path})"
-            return ""
+                return msg("guard.refused_memory", path=path)
+            return None
         if event in ("os.kill", "os.killpg"):
             # -1: every process; 0 or the group's number: the group the keeper leads
             targets = (0, os.getpgrp()) if event == "os.killpg" else (0, -os.getpgrp(), -1, os.getppid())
-            if args[0] in targets:
-                return f"{event}({args[0]}, ...): a signal to the grader's own processes"
-            return ""
+            return msg("guard.refused_signal", call=f"{event}({args[0]}, ...)") if args[0] in targets else None
         if not self.student_file:
-            return ""
+            return None
         if event in _ASKED_BY_STUDENT or event.startswith("ctypes."):
-            return event if self._asked_by_student() else ""
+            return msg("guard.refused_call", name=event) if self._asked_by_student() else None
         if event == "object.__getattr__" and args[1] in FRAME_ATTRIBUTES:
-            return f"the frame attribute {args[1]}" if self._asked_by_student() else ""
+            return msg("guard.refused_frame", attribute=args[1]) if self._asked_by_student() else None
         if event == "import" and str(args[0]).split(".")[0] in PROTECTED_IMPORTS:
-            return f"import {args[0]}" if self._asked_by_student() else ""
-        return ""
+            return msg("guard.refused_import", module=str(args[0])) if self._asked_by_student() else None
+        return None
 
     def _hook(self, event: str, args: tuple) -> None:
         # Most events are none of the guard's business, decided first since this runs on every audited
@@ -151,11 +152,13 @@ class Guard:
         self._inside.busy = True
         try:
             refusal = self._refusal(event, args)
+            # Rendered while busy: reading the templates raises audit events of its own.
+            said = render(refusal).removeprefix("- ") if refusal is not None else ""
         finally:
             self._inside.busy = False
-        if refusal:
+        if refusal is not None:
             self.attempts.append(refusal)
-            raise PermissionError(f"refused by the grader: {refusal}")
+            raise PermissionError(f"refused by the grader: {said}")
 
 
 _MISSING = object()

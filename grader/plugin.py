@@ -117,11 +117,11 @@ class GraderSession:
         self.guard.arm(str(self.student_file))
         self.fingerprint = Fingerprint.take()
 
-    def tampering_seen(self, attempts_before: int) -> list[str]:
+    def tampering_seen(self, attempts_before: int) -> list[Message]:
         """What the guard refused since `attempts_before`, and what was replaced in the grader."""
         seen = self.guard.attempts[attempts_before:]
         if self.fingerprint is not None:
-            seen += [f"{name} replaced" for name in self.fingerprint.changes()]
+            seen += [msg("guard.replaced", name=name) for name in self.fingerprint.changes()]
         return seen
 
     def spec_for(self, item: pytest.Item) -> CheckSpec:
@@ -155,7 +155,7 @@ class GraderSession:
         verdict = self.verdicts.pop(item.nodeid, Verdict(ERROR, [msg("plugin.no_verdict")], GRADER_ERROR))
         tampering = self.tampering_seen(attempts_before)
         if tampering:
-            verdict = Verdict(ERROR, [msg("plugin.tampered", seen="; ".join(tampering[:5]))], TAMPERED)
+            verdict = Verdict(ERROR, [msg("plugin.tampered", seen=tampering[:5])], TAMPERED)
         if verdict.reason == TIMED_OUT:
             self.hangs.record(spec)
         outcome = self.outcomes.setdefault(spec.name, CheckOutcome())

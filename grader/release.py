@@ -17,13 +17,18 @@ from pathlib import Path
 import grader
 from grader import classroom_workflow, hidden, yaml_text
 from grader.catalog import Exercise, load_catalog
+from grader.messages import Message, msg, render
 
 DISTRIBUTION = "concurrency-grader"
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
 class ReleaseError(Exception):
-    """The student copy cannot be made; the message says why."""
+    """The student copy cannot be made; `message` says why, in any language (str() in English)."""
+
+    def __init__(self, message: Message):
+        super().__init__(render(message))
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,10 @@ def _copy_stubs(exercises: list[Exercise], stubs: Path, out: Path) -> None:
     for exercise in exercises:
         source = stubs / exercise.module
         if not source.is_file():
-            raise ReleaseError(f"no stub {exercise.module} in {stubs}")
+            raise ReleaseError(msg("release.no_stub", module=exercise.module, folder=stubs))
         solved = solved_targets(exercise, source.read_text(encoding="utf-8"))
         if solved:
-            raise ReleaseError(f"{source}: {', '.join(solved)} not a stub (a stub function raises "
-                               "NotImplementedError, a stub answer is None); release stubs, never solutions")
+            raise ReleaseError(msg("release.solved", file=source, names=", ".join(solved)))
         shutil.copy(source, out / "exercises" / exercise.module)
 
 
@@ -85,7 +89,7 @@ def _copy_grader(out: Path) -> None:
             module.write_text(hidden.strip_module(module.read_text(encoding="utf-8"), names), encoding="utf-8")
             catalog.write_text(hidden.strip_catalog(text), encoding="utf-8")
         except hidden.StripError as problem:
-            raise ReleaseError(f"{catalog.name}: {problem}") from None
+            raise ReleaseError(msg("release.grader_broken", problem=f"{catalog.name}: {problem}")) from None
 
 
 def _package_data(package: Path) -> list[str]:
@@ -104,7 +108,7 @@ def pyproject_text(package: Path) -> str:
     try:
         metadata = importlib.metadata.metadata(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        raise ReleaseError(f"the grader is not installed as {DISTRIBUTION}: install it with pip first") from None
+        raise ReleaseError(msg("release.not_installed", distribution=DISTRIBUTION)) from None
     requires = importlib.metadata.requires(DISTRIBUTION) or []
     plain = [r for r in requires if ";" not in r]
     plot = [r.split(";")[0].strip() for r in requires if 'extra == "plot"' in r]
@@ -142,7 +146,8 @@ def readme_text(exercises: list[Exercise]) -> str:
     teaches = yaml_text.parse(templates.joinpath("course.yaml").read_text(encoding="utf-8"))
     missing = [e.id for e in exercises if e.id not in teaches]
     if missing:
-        raise ReleaseError(f"grader/templates/course.yaml says nothing of {', '.join(missing)}")
+        raise ReleaseError(msg("release.grader_broken",
+                               problem=f"grader/templates/course.yaml says nothing of {', '.join(missing)}"))
     lists = {lang: "\n".join(f"- **{e.id}**, {e.title.get(lang)} (`exercises/{e.module}`). {teaches[e.id][lang]}"
                              for e in exercises) for lang in ("en", "ru")}
     template = templates.joinpath("student_readme.md").read_text(encoding="utf-8")
@@ -152,7 +157,7 @@ def readme_text(exercises: list[Exercise]) -> str:
 def build(out: Path, stubs: Path) -> Release:
     """Write the student copy into the new folder `out`, taking the exercise stubs from `stubs`."""
     if out.exists() and any(out.iterdir()):
-        raise ReleaseError(f"{out} exists and is not empty")
+        raise ReleaseError(msg("release.out_not_empty", path=out))
     exercises = list(load_catalog().values())
     out.mkdir(parents=True, exist_ok=True)
     try:

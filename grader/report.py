@@ -5,8 +5,8 @@ A result is built once by the runner and never depends on how it will be shown.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from importlib import metadata
 
+import grader
 from grader.messages import Message, render
 
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
@@ -30,14 +30,9 @@ _ERROR_ORDER = (TAMPERED, UNREADABLE, IMPORT_ERROR, TIMED_OUT, CRASHED, OUT_OF_M
 _LAST_ORDER = (NOT_SUBMITTED, NOT_MEASURABLE)
 
 
-def _installed_version() -> str:
-    try:
-        return metadata.version("concurrency-grader")
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
-
-
-VERSION = _installed_version()
+# Read from the package itself, not the installed metadata: the same in a source tree, and no
+# importlib.metadata on every start.
+VERSION = grader.__version__
 
 
 def submission_status(checks: list["CheckResult"]) -> str:

@@ -34,7 +34,7 @@ class Attempt:
     running: str | None = None
     importing: bool = False
     stopped_because: str = ""
-    tampered: str = ""
+    tampered: Message | None = None
     returncode: int | None = None
     stderr: str = ""
     student_file: Path | None = None
@@ -43,15 +43,15 @@ class Attempt:
     output_cut: bool = False
 
 
-def _out_of_protocol(attempt: Attempt, event, expected: set[str]) -> str:
-    """What is wrong with an authenticated event in this run, or ''."""
+def _out_of_protocol(attempt: Attempt, event, expected: set[str]) -> Message | None:
+    """What is wrong with an authenticated event in this run, or None."""
     # A parametrized check starts once per item: a start of the running check is its next item.
     if event.kind == START and event.check != attempt.running and (
             event.check not in expected or event.check in attempt.results or attempt.running is not None):
-        return f"a start of check {event.check!r} out of turn"
+        return msg("events.start_out_of_turn", check=event.check)
     if event.kind == RESULT and event.check != attempt.running:
-        return f"a result for check {event.check!r}, which was not running"
-    return ""
+        return msg("events.result_not_running", check=event.check)
+    return None
 
 
 def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], exercise: Exercise,
@@ -75,7 +75,7 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
                 return attempt
             for event in reader.feed(chunk):
                 problem = _out_of_protocol(attempt, event, expected)
-                if problem:
+                if problem is not None:
                     reader.problems.append(problem)
                     break
                 if event.kind == IMPORT:

@@ -7,13 +7,24 @@ import functools
 import sys
 
 from grader.language import DEFAULT
-from grader.messages import msg, render
+from grader.messages import Message, msg, render
 
 EXIT_USAGE = 2
 
 
 class UsageError(Exception):
-    """The command line asks for something that cannot be done; the message says what and why."""
+    """The command line asks for something that cannot be done; the message says what and why.
+
+    Raised with text already in the reader's language, or with a message that the command's entry
+    point renders in it (for code that does not know the language, such as the batch's discovery)."""
+
+    def __init__(self, what: str | Message):
+        super().__init__(what if isinstance(what, str) else render(what))
+        self.message = what if isinstance(what, Message) else None
+
+    def text(self, lang: str) -> str:
+        """What to print, in `lang` where the error was raised with a message."""
+        return render(self.message, lang) if self.message is not None else str(self)
 
 
 class _Formatter(argparse.HelpFormatter):

@@ -24,6 +24,7 @@ import pytest
 
 from conftest import ROOT, VARIANTS, run_grade
 from grader.catalog import load_catalog
+from grader.messages import Message, render
 from grader.confinement import PRIVATE_UIDS, private_uid
 from grader.runner import run_checks
 from grader.sandbox import Limits
@@ -419,6 +420,9 @@ def test_threads_started_with_the_original_start_up_are_caught(tmp_path):
     check = graded.check("test_count_with_lock_keeps_every_increment_when_threads_switch")
     assert (check["status"], check["reason"]) == ("error", "tampered"), check
     assert "without the grader's tracing" in check["feedback"]
+    # The evidence is a message like the rest of the feedback, so that it reads in the student's language.
+    in_russian = render(Message.from_data(check["message"][0]), "ru")
+    assert "без трассировки проверяющей системы" in in_russian and "tracing" not in in_russian
 
 
 def _run_one_check(tmp_path, source: str, check: str, limits: Limits):

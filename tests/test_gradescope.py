@@ -189,3 +189,5 @@ def test_bundle_usage_errors_exit_2(tmp_path):
     graded = run_grade("gradescope-bundle", str(tmp_path / "a.zip"), "exercise9")
     assert graded.exit_code == 2 and "unknown exercise 'exercise9'" in graded.stderr
     assert run_grade("gradescope-bundle", str(tmp_path / "a.tar")).exit_code == 2
+    graded = run_grade("gradescope-bundle", str(tmp_path / "a.tar"), "--lang", "ru")
+    assert graded.exit_code == 2 and "должен быть файлом .zip" in graded.stderr

@@ -164,6 +164,8 @@ def test_release_refuses_solutions_and_a_used_folder(tmp_path, out):
     assert "Traceback" not in graded.stderr and not (tmp_path / "copy").exists()
     graded = run_grade("release", str(out))
     assert graded.exit_code == 2 and "not empty" in graded.stderr
+    graded = run_grade("release", str(out), "--lang", "ru")
+    assert graded.exit_code == 2 and "уже существует и не пуста" in graded.stderr
 
 
 # --- GitHub Classroom ------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from grader.commands.hint import first_to_fix, next_level
 from grader.commands.list import next_exercise
 from grader.commands.watch import wait_for_change
 from grader.report import ERROR, FAILED, IMPORT_ERROR, PASSED, SKIPPED, CheckResult, ExerciseResult, Report
-from grader.writers import terminal, text
+from grader.writers import colour, terminal, text
 
 CATALOG = load_catalog()
 EXERCISE2 = CATALOG["exercise2"]
@@ -233,7 +233,7 @@ class _Terminal(io.StringIO):
     (io.StringIO(), {}, False),
 ])
 def test_colour_only_on_a_terminal_without_no_color(stream, environ, wanted):
-    assert terminal.wanted(stream, environ) is wanted
+    assert colour.wanted(stream, environ) is wanted
 
 
 def _shown_on_terminal(report: Report, width: int, lang: str = "en") -> str:

@@ -15,22 +15,22 @@ from dataclasses import dataclass
 from grader.batch.executor import Done
 from grader.batch.grading import grade, grader_failed
 from grader.batch.jobs import Job
+from grader.messages import msg
 from grader.usage import UsageError
 
 CONNECT_TIMEOUT = "20s"
 RESOURCE = "cores"
-NEEDS_EXTRA = "--scheduler needs Dask: pip install 'concurrency-grader[dask]'"
 
 
 def _client(address: str):
     try:
         from distributed import Client
     except ImportError:
-        raise UsageError(NEEDS_EXTRA) from None
+        raise UsageError(msg("usage.batch.needs_dask")) from None
     try:
         return Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as problem:
-        raise UsageError(f"--scheduler {address}: cannot connect ({problem})") from None
+        raise UsageError(msg("usage.batch.cannot_connect", address=address, problem=str(problem))) from None
 
 
 def worker_cores(client) -> list[float]:
@@ -52,8 +52,8 @@ class DaskExecutor:
         try:
             cores = worker_cores(client)
             if not cores or min(cores) < 1:
-                raise UsageError(f"--scheduler {self.address}: every worker must be started with "
-                                 f"--resources {RESOURCE}=N (N: its cores); found {cores or 'no worker'}")
+                raise UsageError(msg("usage.batch.workers_without_cores", address=self.address, resource=RESOURCE,
+                                     found=", ".join(map(str, cores)) or "-"))
             alone = max(cores)
             futures = {client.submit(grade, job, pure=False,
                                      resources={RESOURCE: alone if job.timing else 1}): job for job in jobs}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.batch.archive import ArchiveError, extract
+from grader.messages import msg
 from grader.usage import UsageError
 
 MAX_DEPTH = 2
@@ -60,7 +61,7 @@ def discover(submissions: Path, unpack_to: Path, roster: dict[str, str] | None =
     """Every student under `submissions` (zips unpacked under `unpack_to`) and every student of the
     roster, sorted by id."""
     if not submissions.is_dir():
-        raise UsageError(f"{submissions}: no such folder")
+        raise UsageError(msg("usage.batch.no_submissions", path=submissions))
     found: dict[str, Student] = {}
     for entry in sorted(submissions.iterdir()):
         if _ignored(entry) or entry.is_symlink():
@@ -72,7 +73,7 @@ def discover(submissions: Path, unpack_to: Path, roster: dict[str, str] | None =
         else:
             continue
         if student.id in found:
-            raise UsageError(f"{submissions}: two submissions of {student.id!r} (a folder and a zip?); keep one")
+            raise UsageError(msg("usage.batch.two_submissions", path=submissions, student=student.id))
         found[student.id] = student
     roster = roster or {}
     for student_id, name in roster.items():

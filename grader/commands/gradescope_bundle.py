@@ -65,19 +65,20 @@ def write_bundle(out: Path, exercise_ids: list[str]) -> None:
 
 def run(argv: list[str]) -> int:
     """Write the bundle; 0 when written."""
-    args = _parser(options.lang_of(argv)).parse_args(argv)
+    lang = options.lang_of(argv)
+    args = _parser(lang).parse_args(argv)
     catalog = load_catalog()
     chosen = [resolve(catalog, name) for name in args.exercises] or list(catalog.values())
     unknown = [name for name, e in zip(args.exercises, chosen) if e is None]
     if unknown:
-        raise UsageError(f"unknown exercise '{unknown[0]}' (known: {', '.join(catalog)})")
+        raise UsageError(render(msg("usage.unknown_exercise", name=unknown[0], known=", ".join(catalog)), lang))
     if args.out.suffix != ".zip":
-        raise UsageError(f"{args.out}: the bundle is a .zip file")
+        raise UsageError(render(msg("usage.bundle.not_zip", path=args.out), lang))
     try:
         write_bundle(args.out, [e.id for e in chosen])
     except OSError as problem:
-        raise UsageError(f"{args.out}: {problem.strerror}") from None
+        raise UsageError(render(msg("usage.output_not_written", path=args.out, problem=problem.strerror), lang)) from None
     except ReleaseError as problem:
-        raise UsageError(str(problem)) from None
-    print(f"Wrote the Gradescope autograder for {', '.join(e.id for e in chosen)} to {args.out}")
+        raise UsageError(render(problem.message, lang)) from None
+    print(render(msg("bundle.written", exercises=", ".join(e.id for e in chosen), out=args.out), lang))
     return 0

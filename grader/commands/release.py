@@ -23,13 +23,14 @@ def _parser(lang: str) -> Parser:
 
 def run(argv: list[str]) -> int:
     """Write the student copy; 0 when written."""
-    args = _parser(options.lang_of(argv)).parse_args(argv)
+    lang = options.lang_of(argv)
+    args = _parser(lang).parse_args(argv)
     stubs = args.path or find_exercises_dir(Path.cwd())
     if stubs is None or not stubs.is_dir():
-        raise UsageError("no exercises/ folder of stubs found; give one with --path DIR")
+        raise UsageError(render(msg("usage.release.no_stubs"), lang))
     try:
         written = release.build(args.out, stubs)
     except release.ReleaseError as problem:
-        raise UsageError(str(problem)) from None
-    print(f"Wrote the student copy of {', '.join(written.exercises)} to {written.out}")
+        raise UsageError(render(problem.message, lang)) from None
+    print(render(msg("release.written", exercises=", ".join(written.exercises), out=written.out), lang))
     return 0

@@ -19,7 +19,7 @@ from grader.interpreter import Interpreter
 from grader.messages import msg, render
 from grader.report import Report
 from grader.runner import grade_exercise
-from grader.writers import terminal, text
+from grader.writers import colour, terminal, text
 
 POLL_SECONDS = 0.3
 
@@ -47,7 +47,7 @@ def wait_for_change(path: Path, graded: bytes | None, stop: threading.Event,
 
 
 def _show(report: Report, lang: str) -> None:
-    if terminal.wanted(sys.stdout):
+    if colour.wanted(sys.stdout):
         console = terminal.console_for(sys.stdout)
         console.clear()
         terminal.show(report, console, lang)

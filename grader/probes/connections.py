@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from grader.messages import msg
 from grader.probes.patches import check_still_installed
 
 # `connect` is inherited from the C socket type; the watch puts its wrapper on the Python subclass,
@@ -61,7 +62,7 @@ def watch_connections() -> Iterator[ConnectionLog]:
     try:
         yield log
     finally:
-        check_still_installed(socket.socket, {"connect": connect}, "connection watch")
+        check_still_installed(socket.socket, {"connect": connect}, msg("guard.watch.connections"))
         if _OWNS_CONNECT:
             socket.socket.connect = _ORIGINAL_CONNECT
         else:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from grader.messages import msg
 from grader.probes.patches import check_still_installed
 
 _ORIGINAL_INIT = ThreadPoolExecutor.__init__
@@ -54,5 +55,5 @@ def watch_executors() -> Iterator[ExecutorLog]:
     try:
         yield log
     finally:
-        check_still_installed(ThreadPoolExecutor, {"__init__": init}, "executor watch")
+        check_still_installed(ThreadPoolExecutor, {"__init__": init}, msg("guard.watch.executors"))
         ThreadPoolExecutor.__init__ = _ORIGINAL_INIT

@@ -281,7 +281,7 @@ def watch_processes() -> Iterator[ProcessLog]:
                                  (connection, {"Pipe": pipe}),
                                  (connection._ConnectionBase, {"send": send, "recv": recv}),
                                  (managers.BaseProxy, {"_callmethod": callmethod})):
-            check_still_installed(owner, installed, "process watch")
+            check_still_installed(owner, installed, msg("guard.watch.processes"))
         BaseProcess.__init__, BaseProcess.start, BaseProcess.join = _ORIGINAL_INIT, _ORIGINAL_START, _ORIGINAL_JOIN
         queues.Queue.__init__, queues.Queue.put, queues.Queue.get = _ORIGINAL_QUEUE_INIT, _ORIGINAL_PUT, _ORIGINAL_GET
         queues.SimpleQueue.put, queues.SimpleQueue.get = _ORIGINAL_SIMPLE_PUT, _ORIGINAL_SIMPLE_GET

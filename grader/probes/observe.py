@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from grader.guard import report_tampering
+from grader.messages import msg
 from grader.probes.locks import LockLog, LockRegistry
 from grader.probes.prints import PrintLog, watch_prints
 from grader.probes.threads import StartedThread, ThreadLog, watch_threads
@@ -74,12 +75,11 @@ def _check_tracing(tracer: StudentTracer, installed: dict, finished: list[Starte
     student's code to its end was never seen by it (tracing switched off when it started)."""
     changed = [name for name, value in installed.items() if vars(tracer).get(name) is not value]
     if changed:
-        report_tampering(f"the bytecode tracer was changed while the check ran ({', '.join(changed)})")
+        report_tampering(msg("guard.tracer_changed", names=", ".join(changed)))
     untraced = [s for s in finished
                 if _runs_student_code(s, student_file) and not tracer.log.ran_student_code(s.thread)]
     if untraced:
-        report_tampering(f"{len(untraced)} thread(s) ran your code without the grader's tracing "
-                         "(the tracing of new threads was switched off)")
+        report_tampering(msg("guard.untraced_threads", threads=len(untraced)))
 
 
 def observe_call(function: Callable, *args, student_file: str, preemption: Preemption | None = None,

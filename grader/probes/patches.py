@@ -8,14 +8,15 @@ installed is still there, and reports tampering otherwise (`grader.guard.report_
 from __future__ import annotations
 
 from grader.guard import report_tampering
+from grader.messages import Message, msg
 
 _MISSING = object()
 
 
-def check_still_installed(owner: object, installed: dict[str, object], instrument: str) -> None:
+def check_still_installed(owner: object, installed: dict[str, object], instrument: Message) -> None:
     """Report tampering when an attribute of `owner` is no longer what the probe set it to."""
     removed = [name for name, value in installed.items() if getattr(owner, name, _MISSING) is not value]
     if removed:
         label = getattr(owner, "__name__", type(owner).__name__)
-        report_tampering(f"the {instrument} was switched off: {', '.join(f'{label}.{n}' for n in removed)} "
-                         "replaced while the check ran")
+        report_tampering(msg("guard.instrument_off", instrument=instrument,
+                             names=", ".join(f"{label}.{n}" for n in removed)))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from multiprocessing import pool as mp_pool
 from typing import Iterator
 
+from grader.messages import msg
 from grader.probes.patches import check_still_installed
 
 COMPUTE_METHODS = ("apply", "apply_async", "map", "map_async", "imap", "imap_unordered", "starmap",
@@ -163,7 +164,7 @@ def watch_pools() -> Iterator[PoolLog]:
     try:
         yield log
     finally:
-        check_still_installed(mp_pool.Pool, patches, "pool watch")
+        check_still_installed(mp_pool.Pool, patches, msg("guard.watch.pools"))
         for name, function in _ORIGINALS.items():
             setattr(mp_pool.Pool, name, function)
         mp_pool.ApplyResult.get, mp_pool.ApplyResult.wait = _ORIGINAL_GET, _ORIGINAL_WAIT

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from grader.messages import msg
 from grader.probes.patches import check_still_installed
 
 
@@ -63,5 +64,5 @@ def watch_prints() -> Iterator[PrintLog]:
     try:
         yield log
     finally:
-        check_still_installed(sys, {"stdout": noting}, "print watch")
+        check_still_installed(sys, {"stdout": noting}, msg("guard.watch.prints"))
         sys.stdout = previous

@@ -125,8 +125,8 @@ def watch_threads() -> Iterator[ThreadLog]:
     try:
         yield log
     finally:
-        check_still_installed(threading.Thread, {"start": start, "join": join}, "thread watch")
-        check_still_installed(threading, {"excepthook": excepthook}, "thread watch")
+        check_still_installed(threading.Thread, {"start": start, "join": join}, msg("guard.watch.threads"))
+        check_still_installed(threading, {"excepthook": excepthook}, msg("guard.watch.threads"))
         threading.Thread.start, threading.Thread.join = _ORIGINAL_START, _ORIGINAL_JOIN
         threading.excepthook = previous_hook
         log.alive_at_return = [s for s in log.started if s.thread.is_alive()]

@@ -30,6 +30,7 @@ from types import CodeType, FrameType
 from typing import Callable, Iterator
 
 from grader.guard import report_tampering
+from grader.messages import msg
 
 _sleep = time.sleep
 # Taken before any student module is imported: a submission that rebinds them cannot make the tracer
@@ -241,8 +242,7 @@ class StudentTracer:
 
     def __exit__(self, *exc) -> None:
         if _sys_gettrace() is not self._hook or vars(threading.Thread).get("_bootstrap_inner") is not self._bootstrap:
-            report_tampering("the bytecode tracing was switched off (sys.settrace, or the start-up of new "
-                             "threads) while the check ran")
+            report_tampering(msg("guard.tracing_off"))
         install_trace(None)
         threading.Thread._bootstrap_inner = _ORIGINAL_BOOTSTRAP
         self._active = False

@@ -4,7 +4,6 @@ when standard output is not a terminal or when `NO_COLOR` is set, so that files 
 bytes as always."""
 from __future__ import annotations
 
-import os
 from typing import TextIO
 
 from rich import box
@@ -24,14 +23,6 @@ from grader.writers.text import HIDDEN_LABEL, LABELS, NOT_RUN_LABEL
 MARKS = {PASSED: ("✔", "green"), FAILED: ("✘", "red"), ERROR: ("!", "bold red"), SKIPPED: ("–", "yellow")}
 HIDDEN_MARK, NOT_RUN_MARK = ("·", "dim"), ("○", "dim")
 POINTS_WIDTH = 7
-
-
-def wanted(stream: TextIO, environ: dict[str, str] | None = None) -> bool:
-    """Whether `stream` is a terminal that takes colour: not a file or pipe, no `NO_COLOR`, not a
-    dumb terminal."""
-    environ = os.environ if environ is None else environ
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and not environ.get("NO_COLOR") and environ.get("TERM") != "dumb"
 
 
 def console_for(stream: TextIO) -> Console:
