@@ -378,9 +378,9 @@ def test_the_store_reads_back_what_it_wrote_and_drops_a_torn_last_line(tmp_path)
     ([".", "--out", "x", "--jobs", "0"], "--jobs must be 1 or more"),
     ([".", "--out", "x", "--roster", "/nonexistent.csv"], "--roster /nonexistent.csv"),
     ([".", "--exercises", "1"], "the following arguments are required: --out"),
+    ([".", "--out", "x", "--jobs", "0", "--lang", "ru"], "--jobs должно быть не меньше 1"),
     # Found while discovering submissions, where the language is not known: rendered by the command.
     (["/nonexistent/folder", "--out", "x", "--lang", "ru"], "такой папки нет"),
-    ([".", "--out", "x", "--jobs", "0", "--lang", "ru"], "--jobs должно быть не меньше 1"),
 ])
 def test_batch_usage_errors_exit_2_with_one_line(args, message, tmp_path):
     done = run_grade("batch", *args, cwd=tmp_path)

@@ -24,8 +24,8 @@ import pytest
 
 from conftest import ROOT, VARIANTS, run_grade
 from grader.catalog import load_catalog
-from grader.messages import Message, render
 from grader.confinement import PRIVATE_UIDS, private_uid
+from grader.messages import Message, render
 from grader.runner import run_checks
 from grader.sandbox import Limits
 
