@@ -1,7 +1,7 @@
 """How many forced-preemption attempts exercise1's race checks need before a racy variant fails.
 
     python benchmarks/preemption_attempts.py [--runs 20] [--attempts 12] [--check prints] [--only two_printers]
-                                             [--set stall_s=0.015 --set stall_chance=0.04]
+                                             [--set wake_stall_chance=0.3 --set wake_stall_s=0.005]
 
 For every exercise1 variant under tests/variants that declares a failure of a preempted check (the
 count under forced thread switches, the printing order), and for every correct one, each run calls
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from grader.catalog import load_catalog  # noqa: E402
+from grader.checks.exercise1 import printing_preemption  # noqa: E402
 from grader.probes.locks import LockRegistry  # noqa: E402
 from grader.probes.observe import observe_call  # noqa: E402
 from grader.probes.tracing import Preemption  # noqa: E402
@@ -72,11 +73,10 @@ def _first_wrong_count(module, path: Path, attempts: int, locks: LockRegistry, t
 def _first_wrong_print(module, path: Path, attempts: int, locks: LockRegistry, thresholds: dict) -> int | None:
     for attempt in range(attempts):
         for n_threads in thresholds["sizes"]:
-            stalls = Preemption(long_pause_chance=thresholds["stall_chance"], long_pause_s=thresholds["stall_s"],
-                                seed=attempt)
+            stalls = printing_preemption(thresholds, attempt) if attempt else None
             try:
                 seen = observe_call(module.count_with_queue, n_threads, student_file=str(path),
-                                    preemption=stalls if attempt else None, locks=locks)
+                                    preemption=stalls, locks=locks)
             except Exception:  # noqa: BLE001 - a variant that raises fails the check at this attempt
                 return attempt
             printed = [line.strip() for line in seen.prints.text().splitlines() if line.strip()]

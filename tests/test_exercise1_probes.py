@@ -7,6 +7,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -37,18 +38,73 @@ def test_an_observed_call_keeps_only_what_was_printed_before_it_returned(monkeyp
     assert seen.prints.text() == "returned\n"
 
 
-def test_the_start_pause_reaches_a_thread_whose_target_is_the_standard_library(monkeypatch):
-    pauses = []
-    monkeypatch.setattr(tracing, "_sleep", lambda seconds: pauses.append((threading.current_thread(), seconds)))
+def test_the_start_pause_reaches_a_thread_whose_target_is_the_standard_library():
     items = queue.Queue()
     preemption = Preemption(seed=0)
     with StudentTracer("<no student file>", preemption):
+        started = time.perf_counter()
         putter = threading.Thread(target=items.put, args=(1,))
         putter.start()
+        items.get()
+        waited = time.perf_counter() - started
         putter.join()
-    own = [seconds for thread, seconds in pauses if thread is putter]
-    assert len(own) == 1 and preemption.start_pause_s <= own[0] <= 2 * preemption.start_pause_s
-    assert items.get_nowait() == 1
+    # A sleep never ends early: the lower bound cannot flicker.
+    assert waited >= preemption.start_pause_s
+
+
+def test_threads_started_in_one_loop_all_wait_until_after_the_last_start():
+    ran_at = []
+    # A long pause: the loop below must end within it even on a loaded machine.
+    preemption = Preemption(seed=0, start_pause_s=0.2)
+    with StudentTracer("<no student file>", preemption):
+        threads = [threading.Thread(target=lambda: ran_at.append(time.perf_counter())) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        last_start = time.perf_counter()
+        nobody_ran_yet = not ran_at
+        for thread in threads:
+            thread.join()
+    assert nobody_ran_yet
+    assert len(ran_at) == 6 and min(ran_at) > last_start
+
+
+def test_a_thread_back_from_a_wait_stalls_before_it_goes_on(tmp_path, monkeypatch):
+    source = tmp_path / "student.py"
+    source.write_text("def consume(items, seen):\n    value = items.get()\n    seen.append(value)\n")
+    namespace: dict = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    pauses = []
+    monkeypatch.setattr(tracing, "_sleep", lambda seconds: (pauses.append(seconds), time.sleep(seconds)))
+    preemption = Preemption(seed=0, long_pause_chance=0.0, wake_pause_chance=1.0, wake_pause_s=0.05)
+    items, seen = queue.Queue(), []
+    with StudentTracer(str(source), preemption):
+        consumer = threading.Thread(target=namespace["consume"], args=(items, seen))
+        consumer.start()
+        # The consumer blocks in get() for far longer than wake_gap_s before the item comes.
+        time.sleep(0.05)
+        items.put(1)
+        consumer.join()
+    assert seen == [1]
+    wake_stalls = [p for p in pauses if p >= preemption.wake_pause_s]
+    # One: after get() returned. The start hold and the short pauses are all below wake_pause_s.
+    assert len(wake_stalls) == 1
+
+
+def test_no_wake_stall_when_it_is_off(tmp_path, monkeypatch):
+    source = tmp_path / "student.py"
+    source.write_text("def consume(items, seen):\n    value = items.get()\n    seen.append(value)\n")
+    namespace: dict = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    pauses = []
+    monkeypatch.setattr(tracing, "_sleep", lambda seconds: (pauses.append(seconds), time.sleep(seconds)))
+    items, seen = queue.Queue(), []
+    with StudentTracer(str(source), Preemption(seed=0, long_pause_chance=0.0)):
+        consumer = threading.Thread(target=namespace["consume"], args=(items, seen))
+        consumer.start()
+        time.sleep(0.05)
+        items.put(1)
+        consumer.join()
+    assert seen == [1] and max(pauses) < 2 * Preemption.start_pause_s + 0.001
 
 
 def test_no_pause_without_preemption_nor_in_the_calling_thread(monkeypatch):

@@ -6,8 +6,8 @@ usually gives the right number. With preemption on, every bytecode the student's
 worker thread is followed by a short sleep, which hands the interpreter to another thread exactly
 where a real scheduler could: a lost update then shows nearly every time, while correctly locked code
 is only slowed down (a thread sleeping inside `with lock:` still holds the lock). Every thread started
-during the call, whatever it runs, also waits a moment before it starts, so that a caller that does
-not join its threads reads their work before it is done.
+during the call, whatever it runs, also waits until a moment after the call's last thread start, so
+that a caller that does not join its threads reads their work before it is done.
 
 New threads get the tracer from the grader's own start-up wrapper, not from `threading.settrace`: the
 interpreter refuses (up to 3.11) a trace function installed while another thread is installing one,
@@ -33,6 +33,7 @@ from grader.guard import report_tampering
 from grader.messages import msg
 
 _sleep = time.sleep
+_clock = time.perf_counter
 # Taken before any student module is imported: a submission that rebinds them cannot make the tracer
 # install nothing.
 _sys_settrace, _sys_gettrace = sys.settrace, sys.gettrace
@@ -50,20 +51,31 @@ class Preemption:
 
     Most bytecode pauses are short; now and then one is long, so that a thread can fall far behind
     the others, as it does when the operating system deschedules it: that is what exposes ordering
-    bugs. The start pause reaches every new thread, whatever its target: one running only the
-    standard library (`Thread(target=q.put, args=(1,))`) executes none of the student's bytecodes,
-    yet a busy machine delays it too, and a caller that does not join it then runs ahead of it.
+    bugs. A thread that has just come back from a wait (a queue's get, a lock, a sleep: a gap between
+    two of its bytecodes longer than `wake_gap_s` that the tracer did not make) may stall before it
+    goes on, as a thread the operating system has woken is not always run at once: a consumer that
+    took an item is then overtaken by another consumer. The start pause reaches every new thread,
+    whatever its target: one running only the standard library (`Thread(target=q.put, args=(1,))`)
+    executes none of the student's bytecodes, yet a busy machine delays it too, and a caller that does
+    not join it then runs ahead of it.
     """
 
     max_pause_s: float = 2e-4
     long_pause_s: float = 3e-3
     long_pause_chance: float = 0.05
-    # Every thread started during the call waits between start_pause_s and twice that before it
-    # runs. Measured with count_with_queue(12) whose generators are never joined, on a 2-core machine
-    # at a load average of 4 to 7: at 2 ms the caller had often not yet reached its queue's join when
-    # the first generators ran (9 of 40 calls showed the race); at 10 ms, 79 of 80 calls did, 39 of 40
-    # with the generators' target the queue's own put.
+    # Every thread started during the call waits before it runs until between start_pause_s and twice
+    # that have passed since the call's last thread start, so that a loop starting many threads has
+    # finished before the first of them runs, however slow each start is (one took up to 4 ms here,
+    # the interpreter handed back late). Counted from each thread's own start instead, the first
+    # never-joined generators of count_with_queue(12) ran before the caller reached its queue's join
+    # in 2 to 3 of 8 preempted calls (3 runs, the machine loaded), and in all 8 calls of one grading
+    # under a busy core: the race was missed. The 10 ms itself: with the count from each thread's own start, at a load
+    # average of 4 to 7, 2 ms showed the race in 9 of 40 calls and 10 ms in 79 of 80. A caller that
+    # keeps starting threads holds the first ones back at most START_HOLD_MAX_S.
     start_pause_s: float = 1e-2
+    wake_pause_s: float = 0.0
+    wake_pause_chance: float = 0.0
+    wake_gap_s: float = 1e-3
     seed: int | None = None
 
 
@@ -75,6 +87,8 @@ class Preemption:
 # load average of 7 on 2 cores: 480 of 480 plain calls of racy and of never-joined count_with_lock
 # variants returned the full count; at the default 5 ms, half the calls of one lost updates.)
 STEADY_SWITCH_INTERVAL_S = 0.5
+# A caller that keeps starting threads does not hold the first ones back longer than this.
+START_HOLD_MAX_S = 0.25
 
 
 @contextmanager
@@ -149,6 +163,16 @@ def install_trace(function) -> None:
         _sleep(INSTALL_RETRY_S)
 
 
+@dataclass
+class _Moments:
+    """When the call's threads did what the pauses depend on. One object for the whole call: the
+    tracer's own attributes must keep their identity while it runs (the tamper check compares them)."""
+
+    last_start: float = 0.0
+    # When each worker thread last left the tracer: a longer gap before its next bytecode was a wait.
+    left_at: dict[int, float] = field(default_factory=dict)
+
+
 class StudentTracer:
     """A context manager tracing the student's file in the calling thread and every new thread."""
 
@@ -163,6 +187,7 @@ class StudentTracer:
         self._active = False
         self._frozen = False
         self._delayed: set[threading.Thread] = set()
+        self._moments = _Moments()
         # One bound method, installed and later looked for by identity.
         self._hook = self._on_call
         self._bootstrap = self._make_bootstrap()
@@ -171,6 +196,8 @@ class StudentTracer:
         hook = self._hook
 
         def traced_bootstrap(thread: threading.Thread) -> None:
+            # Before the thread is marked started: the caller's start() has not returned yet.
+            self._moments.last_start = _clock()
             install_trace(hook)
             _ORIGINAL_BOOTSTRAP(thread)
         return traced_bootstrap
@@ -194,19 +221,34 @@ class StudentTracer:
             name = instruction.argval if isinstance(instruction.argval, str) else ""
             self.log.stores.append(Store(me, instruction.opname, name, frame.f_lineno, self.held_locks(me)))
         if self.preemption is not None and me != self.log.caller:
-            _sleep(self._pause(self.preemption))
+            _sleep(self._pause(self.preemption, me))
+            self._moments.left_at[me] = _clock()
         return self._on_opcode
 
-    def _pause(self, preemption: Preemption) -> float:
+    def _pause(self, preemption: Preemption, me: int) -> float:
+        if preemption.wake_pause_chance and self._woke(preemption, me) \
+                and self._random.random() < preemption.wake_pause_chance:
+            return self._random.uniform(preemption.wake_pause_s, 2 * preemption.wake_pause_s)
         if self._random.random() < preemption.long_pause_chance:
             return self._random.uniform(0.0, preemption.long_pause_s)
         return self._random.uniform(0.0, preemption.max_pause_s)
 
+    def _woke(self, preemption: Preemption, me: int) -> bool:
+        left = self._moments.left_at.get(me)
+        return left is not None and _clock() - left > preemption.wake_gap_s
+
     def _delay_start(self, thread: threading.Thread, preemption: Preemption) -> None:
         # The first call a new thread makes is its `run`, whichever file its target is in.
-        if thread not in self._delayed:
-            self._delayed.add(thread)
-            _sleep(self._random.uniform(preemption.start_pause_s, 2 * preemption.start_pause_s))
+        if thread in self._delayed:
+            return
+        self._delayed.add(thread)
+        pause = self._random.uniform(preemption.start_pause_s, 2 * preemption.start_pause_s)
+        latest = _clock() + START_HOLD_MAX_S
+        while True:
+            left = min(self._moments.last_start + pause, latest) - _clock()
+            if left <= 0:
+                return
+            _sleep(left)
 
     def _on_call(self, frame: FrameType, event: str, arg):
         me = threading.get_ident()
