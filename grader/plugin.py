@@ -188,6 +188,40 @@ class GraderSession:
         earlier = self.verdicts.get(item.nodeid)
         if earlier is None or (earlier.status in (PASSED, SKIPPED) and verdict.status != PASSED):
             self.verdicts[item.nodeid] = verdict
+        _release_frames(exc)
+
+
+def _release_frames(exc: BaseException | None) -> None:
+    """Drop the local variables of the frames an exception and those it came from passed through.
+
+    The verdict has been read from it; what those frames held must not outlive the check. pytest
+    keeps the last failure (`sys.last_traceback`), so a student's function that filled the memory
+    before raising MemoryError kept all of it for the checks after, which then could not start a
+    thread (tests/test_containment.py's runaway allocation)."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        exc = pending.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        _clear_frames(exc.__traceback__)
+        pending += [exc.__cause__, exc.__context__]
+
+
+def _clear_frames(tb) -> None:
+    while tb is not None:
+        frame = tb.tb_frame
+        try:
+            frame.clear()
+        except RuntimeError:
+            pass  # still running: not the student's
+        else:
+            # A traced frame can also hold a copy of its locals, made for the trace function: in a
+            # grading on 3.11, the 2 GiB of a MemoryError stayed after clear() until that copy was
+            # emptied too.
+            frame.f_locals.clear()
+        tb = tb.tb_next
 
 
 SESSION_KEY = pytest.StashKey[GraderSession]()

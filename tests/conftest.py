@@ -1,6 +1,7 @@
 """Shared helpers for the project's tests: running the real `grade` command on a submission."""
 from __future__ import annotations
 
+import compileall
 import json
 import re
 import shutil
@@ -10,6 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    """Give the grader's modules their bytecode, as `pip install .` does. From an editable install the
+    grading children, which run as another user and cannot write it, would compile them again in
+    every grading."""
+    compileall.compile_dir(ROOT / "grader", quiet=1)
+
+
 VARIANTS = Path(__file__).parent / "variants"
 EXPECT_PATTERN = re.compile(r"^# expect-fail:(.*)$", re.MULTILINE)
 EXPECT_ERROR_PATTERN = re.compile(r"^# expect-error:(.*)$", re.MULTILINE)
