@@ -91,22 +91,21 @@ def _cases(exercise_id: str) -> list[tuple[str, Path, Declared]]:
     return [reference] + [(v.stem, v, Declared.of(v)) for v in variants(exercise_id)]
 
 
-def run_round(exercise, workdir: Path) -> tuple[list[str], Counter, float]:
+def run_round(exercise, workdir: Path) -> tuple[list[str], Counter, dict[str, float]]:
     """Grade the reference and every variant once; return the wrong verdicts, the not-measurable
-    counts and the reference's wall time."""
-    wrong, unmeasured, reference_seconds = [], Counter(), 0.0
+    counts and every case's wall time."""
+    wrong, unmeasured, seconds = [], Counter(), {}
     for name, source, declared in _cases(exercise.id):
         folder = source if source.is_dir() else submission_with(workdir, exercise.module, source)
         started = time.perf_counter()
         result = grade_exercise(exercise, folder, include_hidden=True)
-        if name == "reference":
-            reference_seconds = time.perf_counter() - started
+        seconds[name] = time.perf_counter() - started
         bad, skipped = _wrong_verdicts(result, declared)
         wrong += [f"{exercise.id}/{name}: {line}" for line in bad]
         unmeasured.update(f"{name}:{check.name}" for check in skipped)
         for check in skipped:
             print(f"  not measurable: {name}: {check.name}: {check.feedback[:400]}", flush=True)
-    return wrong, unmeasured, reference_seconds
+    return wrong, unmeasured, seconds
 
 
 def main() -> int:
@@ -123,6 +122,8 @@ def main() -> int:
     stop = multiprocessing.Event()
     competitor = _load(args, stop)
     wrong_total, unmeasured_total, slowest = [], Counter(), Counter()
+    # The longest grading of any variant, per exercise: (seconds, variant).
+    slowest_variant: dict[str, tuple[float, str]] = {}
     try:
         for round_number in range(1, args.rounds + 1):
             for exercise_id in args.exercises:
@@ -130,9 +131,12 @@ def main() -> int:
                     wrong, unmeasured, seconds = run_round(catalog[exercise_id], Path(workdir))
                 wrong_total += wrong
                 unmeasured_total += unmeasured
-                slowest[exercise_id] = max(slowest[exercise_id], seconds)
+                slowest[exercise_id] = max(slowest[exercise_id], seconds["reference"])
+                longest = max((time_, name) for name, time_ in seconds.items())
+                slowest_variant[exercise_id] = max(slowest_variant.get(exercise_id, longest), longest)
                 print(f"round {round_number} {exercise_id}: {len(wrong)} wrong, "
-                      f"{sum(unmeasured.values())} not measurable, reference {seconds:.1f} s", flush=True)
+                      f"{sum(unmeasured.values())} not measurable, reference {seconds['reference']:.1f} s, "
+                      f"longest {longest[0]:.1f} s ({longest[1]})", flush=True)
                 for line in wrong:
                     print("  WRONG", line, flush=True)
     finally:
@@ -142,7 +146,8 @@ def main() -> int:
     under = " with a busy core" if args.busy else " under bursty load" if args.bursty else ""
     print(f"\n{args.rounds} rounds{under}: {len(wrong_total)} wrong "
           f"verdicts; not measurable: {dict(unmeasured_total) or 'none'}; slowest reference grade: "
-          + ", ".join(f"{k} {v:.1f} s" for k, v in slowest.items()))
+          + ", ".join(f"{k} {v:.1f} s" for k, v in slowest.items())
+          + "; longest grade: " + ", ".join(f"{k} {v:.1f} s ({name})" for k, (v, name) in slowest_variant.items()))
     return 1 if wrong_total else 0
 
 
