@@ -217,10 +217,13 @@ def _clear_frames(tb) -> None:
         except RuntimeError:
             pass  # still running: not the student's
         else:
-            # A traced frame can also hold a copy of its locals, made for the trace function: in a
-            # grading on 3.11, the 2 GiB of a MemoryError stayed after clear() until that copy was
-            # emptied too.
-            frame.f_locals.clear()
+            # Up to 3.12 a traced frame can also hold a copy of its locals, made for the trace
+            # function: in a grading on 3.11, the 2 GiB of a MemoryError stayed after clear() until
+            # that copy was emptied too. From 3.13 on, f_locals is a view of the frame itself
+            # (PEP 667), with nothing left to empty.
+            copied = frame.f_locals
+            if isinstance(copied, dict):
+                copied.clear()
         tb = tb.tb_next
 
 
