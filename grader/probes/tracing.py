@@ -69,9 +69,9 @@ class Preemption:
     # the interpreter handed back late). Counted from each thread's own start instead, the first
     # never-joined generators of count_with_queue(12) ran before the caller reached its queue's join
     # in 2 to 3 of 8 preempted calls (3 runs, the machine loaded), and in all 8 calls of one grading
-    # under a busy core: the race was missed. The 10 ms itself: with the count from each thread's own start, at a load
-    # average of 4 to 7, 2 ms showed the race in 9 of 40 calls and 10 ms in 79 of 80. A caller that
-    # keeps starting threads holds the first ones back at most START_HOLD_MAX_S.
+    # under a busy core: the race was missed. The 10 ms itself: with the count from each thread's
+    # own start, at a load average of 4 to 7, 2 ms showed the race in 9 of 40 calls and 10 ms in 79
+    # of 80. A caller that keeps starting threads holds the first ones back at most START_HOLD_MAX_S.
     start_pause_s: float = 1e-2
     wake_pause_s: float = 0.0
     wake_pause_chance: float = 0.0
