@@ -21,6 +21,8 @@ VISIBILITIES = ("visible", "hidden")
 # or a multiple-choice answer (`answer`).
 KINDS = ("answer", "result", "arguments", "concurrency")
 DEFAULT_CHECK_TIMEOUT = 10.0
+# Most checks take a few hundredths of a second; the longer ones say how long in the catalog.
+DEFAULT_CHECK_SECONDS = 0.05
 # After a function hung in one check, a later check that calls it waits this long at most: several
 # times what any check's call takes on the reference, far shorter than a hang's first cost.
 AFTER_HANG_TIMEOUT_S = 1.5
@@ -76,6 +78,9 @@ class CheckSpec:
     # The student's functions the check calls besides its target (`also_calls:` in the YAML): a
     # check of `benchmark` runs the student's `multiprocess` too, and hangs where it hangs.
     also_calls: tuple[str, ...] = ()
+    # About how long the check takes on the reference solution on two idle cores (`seconds:` in the
+    # YAML): what a grading splits an exercise's checks by, to run them side by side.
+    seconds: float = DEFAULT_CHECK_SECONDS
 
     @property
     def calls(self) -> tuple[str, ...]:
@@ -144,9 +149,12 @@ def _parse_check(raw: dict, source: Path) -> CheckSpec:
             more_hints=tuple(Text.parse(text) for text in raw.get("hints") or ()),
             timing=raw.get("timing", False),
             also_calls=tuple(raw.get("also_calls") or ()),
+            seconds=float(raw.get("seconds", DEFAULT_CHECK_SECONDS)),
         )
     except KeyError as missing:
         raise CatalogError(f"{source}: a check lacks {missing}") from None
+    except (TypeError, ValueError) as problem:
+        raise CatalogError(f"{source}: {raw.get('name')}: {problem}") from None
     if spec.kind not in KINDS:
         raise CatalogError(f"{source}: {spec.name}: kind must be one of {KINDS}")
     if not isinstance(spec.timing, bool):

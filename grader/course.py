@@ -1,48 +1,90 @@
-"""Grading several exercises of one submission side by side on the cores available.
+"""Grading one submission's exercises side by side on the cores available.
 
 Exercises are independent, and most of a grading is waiting (on threads, children, a server), so
-their checks run at once, one grading child per exercise, as many as there are cores. A check that
-measures time (`timing` in the catalog) would be slowed by its neighbours and judge the machine
-instead of the student: those checks run afterwards, one exercise at a time, with nothing beside them.
+their checks run at once in grading children, as many as there are cores. With fewer exercises than
+cores, an exercise's checks are split between children too, by the time the catalog says each takes
+(`seconds`), so that `grade 1` on two cores takes about half as long. A check that measures time
+(`timing` in the catalog) would be slowed by its neighbours and judge the machine instead of the
+student: those checks run afterwards, one exercise at a time, with nothing beside them.
 """
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.catalog import Exercise
+from grader.catalog import CheckSpec, Exercise
 from grader.hangs import Hangs
 from grader.probes.cpu import usable_cores
 from grader.report import CheckResult, ExerciseResult
 from grader.runner import assemble, checks_to_run, grade_exercise, run_checks
 
+# A grading child costs about 0.4 s to start (the interpreter, pytest, the student's imports): a
+# share of an exercise's checks is worth a child of its own only with at least this much to do.
+MIN_SHARE_SECONDS = 0.5
+
+
+def shares(checks: list[CheckSpec], count: int) -> list[list[CheckSpec]]:
+    """`checks` split into at most `count` shares of about equal expected time, each in the order
+    given; fewer when a share would have less than MIN_SHARE_SECONDS to do."""
+    total = sum(spec.seconds for spec in checks)
+    count = max(1, min(count, len(checks), int(total // MIN_SHARE_SECONDS)))
+    loads, parts = [0.0] * count, [[] for _ in range(count)]
+    # The longest first, each to the least loaded share: within a longest check of the best split.
+    for spec in sorted(checks, key=lambda spec: spec.seconds, reverse=True):
+        least = loads.index(min(loads))
+        parts[least].append(spec)
+        loads[least] += spec.seconds
+    order = {spec.name: place for place, spec in enumerate(checks)}
+    return [sorted(part, key=lambda spec: order[spec.name]) for part in parts if part]
+
+
+@dataclass
+class _Grading:
+    """One exercise's grading in progress: its verdicts, sandbox layers and hangs so far."""
+
+    exercise: Exercise
+    planned: list[CheckSpec]
+    verdicts: dict[str, CheckResult] = field(default_factory=dict)
+    layers: dict = field(default_factory=dict)
+    # A function that hung in one run is waited for briefly by the exercise's other runs too.
+    hangs: Hangs = field(default_factory=Hangs)
+
+    def run(self, submission_dir: Path, checks: list[CheckSpec], lang: str) -> None:
+        found: dict = {}
+        self.verdicts.update(run_checks(self.exercise, submission_dir, checks, lang=lang, layers=found,
+                                        hangs=self.hangs))
+        if not self.layers:
+            self.layers = found
+        elif found.get("output_cut"):
+            # Any run whose output was cut says so, whichever run's layers the report shows.
+            self.layers["output_cut"] = found["output_cut"]
+            self.layers.setdefault("said", {}).setdefault("notes", {}).update(found["said"].get("notes", {}))
+
+    def untimed(self) -> list[CheckSpec]:
+        return [spec for spec in self.planned if not spec.timing]
+
+    def timing(self) -> list[CheckSpec]:
+        return [spec for spec in self.planned if spec.timing]
+
 
 def grade_course(exercises: list[Exercise], submission_dir: Path, include_hidden: bool = False,
                  lang: str = "en", only: frozenset[str] | None = None,
                  workers: int | None = None) -> list[ExerciseResult]:
-    """Grade `exercises` of one submission, their untimed checks side by side (`workers` at a time,
-    default: the cores available), then their timing checks alone; results in the order given."""
-    if len(exercises) == 1:
+    """Grade `exercises` of one submission, their untimed checks side by side (`workers` children
+    at a time, default: the cores available), then their timing checks alone; results in the order
+    given."""
+    workers = max(1, workers or usable_cores())
+    gradings = [_Grading(e, checks_to_run(e, include_hidden, only)) for e in exercises]
+    runs = [(grading, share) for grading in gradings
+            for share in shares(grading.untimed(), max(1, workers // len(exercises)))]
+    if len(runs) == 1 and len(exercises) == 1:
         # Nothing to run beside it: one grading child, its checks in catalog order.
-        [exercise] = exercises
-        return [grade_exercise(exercise, submission_dir, include_hidden, lang, only)]
-    planned = {e.id: checks_to_run(e, include_hidden, only) for e in exercises}
-    verdicts: dict[str, dict[str, CheckResult]] = {e.id: {} for e in exercises}
-    layers: dict[str, dict] = {e.id: {} for e in exercises}
-    # A function that hung among the untimed checks is waited for briefly by the timing ones too.
-    hangs = {e.id: Hangs() for e in exercises}
-
-    def run(exercise: Exercise, timing: bool) -> None:
-        checks = [spec for spec in planned[exercise.id] if spec.timing == timing]
-        if checks:
-            found: dict = {}
-            verdicts[exercise.id].update(run_checks(exercise, submission_dir, checks, lang=lang, layers=found,
-                                                    hangs=hangs[exercise.id]))
-            layers[exercise.id] = layers[exercise.id] or found
-
-    with ThreadPoolExecutor(max_workers=max(1, min(workers or usable_cores(), len(exercises)))) as pool:
-        for finished in [pool.submit(run, exercise, False) for exercise in exercises]:
+        return [grade_exercise(exercises[0], submission_dir, include_hidden, lang, only)]
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(runs)))) as pool:
+        for finished in [pool.submit(grading.run, submission_dir, share, lang) for grading, share in runs]:
             finished.result()
-    for exercise in exercises:
-        run(exercise, True)
-    return [assemble(e, verdicts[e.id], layers[e.id], lang, only) for e in exercises]
+    for grading in gradings:
+        if grading.timing():
+            grading.run(submission_dir, grading.timing(), lang)
+    return [assemble(g.exercise, g.verdicts, g.layers, lang, only) for g in gradings]

@@ -75,8 +75,36 @@ def test_only_the_named_checks_are_run_and_listed(monkeypatch):
     assert [(e, timing) for e, timing, _ in fake.calls] == [("exercise2", False)]
 
 
-def test_one_exercise_is_graded_in_one_run_of_all_its_checks(monkeypatch):
+def test_one_exercise_on_one_core_is_graded_in_one_run_of_all_its_checks(monkeypatch):
     graded = []
     monkeypatch.setattr(course, "grade_exercise", lambda exercise, *args: graded.append(exercise.id) or "result")
-    assert course.grade_course([CATALOG["exercise5"]], Path(".")) == ["result"]
+    assert course.grade_course([CATALOG["exercise5"]], Path("."), workers=1) == ["result"]
     assert graded == ["exercise5"]
+
+
+def test_one_exercise_on_two_cores_has_its_untimed_checks_split_between_two_runs_side_by_side(monkeypatch):
+    fake = FakeRunner(side_by_side=2)
+    monkeypatch.setattr(course, "run_checks", fake)
+    exercise = CATALOG["exercise5"]
+    [result] = course.grade_course([exercise], Path("."), include_hidden=True, workers=2)
+    assert [(e, timing) for e, timing, _ in fake.calls] == [("exercise5", False)] * 2 + [("exercise5", True)]
+    assert fake.calls[-1][2] == 1, "the timing run had company"
+    assert [c.name for c in result.checks] == [spec.name for spec in exercise.checks]
+    assert result.score == result.max_score
+
+
+def test_shares_split_the_expected_time_evenly_and_keep_catalog_order():
+    checks = [spec for spec in CATALOG["exercise3"].checks if not spec.timing]
+    first, second = course.shares(checks, 2)
+    assert sorted(spec.name for spec in first + second) == sorted(spec.name for spec in checks)
+    for share in (first, second):
+        assert share == [spec for spec in checks if spec in share]
+    longest = max(spec.seconds for spec in checks)
+    assert abs(sum(s.seconds for s in first) - sum(s.seconds for s in second)) <= longest
+
+
+def test_a_share_too_small_to_be_worth_a_child_of_its_own_is_not_made():
+    checks = [spec for spec in CATALOG["exercise2"].checks if not spec.timing]
+    assert sum(spec.seconds for spec in checks) < 2 * course.MIN_SHARE_SECONDS
+    assert course.shares(checks, 2) == [checks]
+    assert course.shares([], 2) == []
