@@ -20,6 +20,12 @@ def pytest_configure(config):
     compileall.compile_dir(ROOT / "grader", quiet=1)
 
 
+def pytest_collection_modifyitems(items):
+    """The tests marked `slow` first, each group in its own order: a parallel run hands them out
+    while the others are still to come, instead of ending with one worker busy on them alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 VARIANTS = Path(__file__).parent / "variants"
 EXPECT_PATTERN = re.compile(r"^# expect-fail:(.*)$", re.MULTILINE)
 EXPECT_ERROR_PATTERN = re.compile(r"^# expect-error:(.*)$", re.MULTILINE)

@@ -155,6 +155,7 @@ def build_class(root: Path) -> tuple[Path, Path, dict[str, Expect]]:
     return c.root, roster, c.finish([EX2, EX4])
 
 
+@pytest.mark.slow
 def test_a_generated_class_grades_end_to_end_with_every_verdict_as_expected(tmp_path):
     submissions, roster, expected = build_class(tmp_path)
     assert len(expected) >= 40
@@ -250,6 +251,7 @@ def _verdicts(out: Path) -> dict:
             for record in read_results(out)}
 
 
+@pytest.mark.slow
 def test_jobs_2_gives_the_same_verdicts_as_jobs_1(small_class, uninterrupted, tmp_path):
     out = tmp_path / "parallel"
     done = batch(str(small_class), "--out", str(out), "--exercises", "2,4", "--jobs", "2")
@@ -266,6 +268,7 @@ def _gradings(out: Path) -> list[tuple[str, str]]:
     return [record.key for record in map(Record.from_line, whole) if record.grading == GRADED]
 
 
+@pytest.mark.slow
 def test_a_batch_killed_midway_resumes_without_regrading_finished_work(small_class, uninterrupted, tmp_path):
     out = tmp_path / "killed"
     command = [sys.executable, "-m", "grader", "batch", str(small_class), "--out", str(out), "--exercises", "2,4"]
@@ -290,6 +293,7 @@ def test_a_batch_killed_midway_resumes_without_regrading_finished_work(small_cla
     assert (out / "gradebook.csv").read_text() == (uninterrupted / "gradebook.csv").read_text()
 
 
+@pytest.mark.slow
 def test_rerun_grades_only_what_changed_and_regrade_grades_all(small_class, uninterrupted, tmp_path):
     out = tmp_path / "again"
     (out).mkdir()
@@ -411,6 +415,7 @@ def test_retry_open_grades_not_measurable_checks_again_and_only_those(small_clas
     assert (out / "gradebook.csv").read_text() == (uninterrupted / "gradebook.csv").read_text()
 
 
+@pytest.mark.slow
 def test_dask_on_a_local_cluster_gives_the_same_results_as_the_local_pool(small_class, uninterrupted, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, resources={"cores": 2}, processes=True,

@@ -296,6 +296,7 @@ def test_hundreds_of_processes_are_capped_and_none_is_left(tmp_path):
     assert started < 256
 
 
+@pytest.mark.slow
 def test_an_endless_thread_does_not_keep_the_run_alive(tmp_path):
     graded = _grade(tmp_path, with_attack("""
         import threading

@@ -89,6 +89,7 @@ def test_every_concurrent_function_has_a_do_nothing_case():
     assert concurrent == set(DO_NOTHING)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise_id, function", list(DO_NOTHING), ids=[f"{e}-{f}" for e, f in DO_NOTHING])
 def test_a_do_nothing_function_earns_only_its_result_and_argument_points(exercise_id, function, tmp_path):
     exercise = CATALOG[exercise_id]

@@ -169,6 +169,7 @@ def test_run_autograder_scores_a_stub_as_grade_does(source, tmp_path):
     _assert_same_scores(results, _json_report(tmp_path, text))
 
 
+@pytest.mark.slow
 def test_run_autograder_survives_a_hanging_submission(source, tmp_path):
     text = REFERENCE.read_text(encoding="utf-8").replace(
         "def sum_using_threads(arr, thread_count):\n",

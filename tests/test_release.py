@@ -140,6 +140,7 @@ def test_grade_in_the_copy_gives_full_marks_of_the_visible_checks(out, solved):
     assert report["score"] == report["max_score"] == sum(s.points for s in EXERCISE.checks if not s.hidden)
 
 
+@pytest.mark.slow
 def test_the_copy_installs_with_pip_and_grades_from_anywhere(out, solved, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -226,6 +227,7 @@ def test_step_command_fails_a_stub_with_its_partial_scores(out):
     assert {t["status"] for t in result["tests"]} == {"fail"} and sum(t["score"] for t in result["tests"]) == 0
 
 
+@pytest.mark.slow
 def test_composite_action_hands_the_result_to_the_reporter(out, solved, tmp_path):
     """The action's script, run as GitHub runs a composite step: the grader's result, or an error
     result when the command gives none."""

@@ -78,6 +78,7 @@ def test_missing_function_fails_its_checks_and_the_rest_are_graded(grade_file):
     assert statuses["test_count_with_lock_returns_every_increment"] == "passed"
 
 
+@pytest.mark.slow
 def test_a_hanging_check_times_out_and_the_others_finish(grade_file):
     graded = grade_file("hangs_in_queue")
     check = graded.check(QUEUE_CHECK)
@@ -87,6 +88,7 @@ def test_a_hanging_check_times_out_and_the_others_finish(grade_file):
     assert set(others.values()) == {"passed"}
 
 
+@pytest.mark.slow
 def test_a_hang_that_blocks_the_alarm_is_killed_and_the_run_resumes(grade_file):
     graded = grade_file("ignores_alarm_and_hangs")
     check = graded.check(QUEUE_CHECK)
