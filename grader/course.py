@@ -78,6 +78,8 @@ def grade_course(exercises: list[Exercise], submission_dir: Path, include_hidden
     gradings = [_Grading(e, checks_to_run(e, include_hidden, only)) for e in exercises]
     runs = [(grading, share) for grading in gradings
             for share in shares(grading.untimed(), max(1, workers // len(exercises)))]
+    # The longest first: the cores are not left to one long run at the end while the other waits.
+    runs.sort(key=lambda run: sum(spec.seconds for spec in run[1]), reverse=True)
     if len(runs) == 1 and len(exercises) == 1:
         # Nothing to run beside it: one grading child, its checks in catalog order.
         return [grade_exercise(exercises[0], submission_dir, include_hidden, lang, only)]

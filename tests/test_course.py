@@ -93,6 +93,15 @@ def test_one_exercise_on_two_cores_has_its_untimed_checks_split_between_two_runs
     assert result.score == result.max_score
 
 
+def test_the_longest_runs_start_first(monkeypatch):
+    fake = FakeRunner(side_by_side=1)
+    monkeypatch.setattr(course, "run_checks", fake)
+    course.grade_course(list(CATALOG.values()), Path("."), include_hidden=True, workers=1)
+    untimed = [exercise for exercise, timing, _ in fake.calls if not timing]
+    expected = sorted(CATALOG.values(), key=lambda e: sum(s.seconds for s in e.checks if not s.timing), reverse=True)
+    assert untimed == [e.id for e in expected]
+
+
 def test_shares_split_the_expected_time_evenly_and_keep_catalog_order():
     checks = [spec for spec in CATALOG["exercise3"].checks if not spec.timing]
     first, second = course.shares(checks, 2)
