@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from grader.messages import Message, msg
 
 IMPORT, START, RESULT = "import", "start", "result"
+# pytest or the grader's own hooks failed in the child: a bug of the grader, never the student's.
+INTERNAL_ERROR = "internal_error"
 SECRET_BYTES = 32
 
 

@@ -15,14 +15,14 @@ import pytest
 from _pytest.outcomes import OutcomeException
 
 from grader.catalog import CheckSpec, Exercise, load_exercise, CHECKS_DIR
-from grader.events import IMPORT, RESULT, START, Event, EventChannel
+from grader.events import IMPORT, INTERNAL_ERROR, RESULT, START, Event, EventChannel
 from grader.feedback import Feedback
 from grader.guard import Fingerprint, Guard
 from grader.messages import Message, msg
 from grader.hangs import Hangs
 from grader.probes.threads import recording_crashes
 from grader.report import ERROR, FAILED, GRADER_ERROR, PASSED, SKIPPED, TAMPERED, TIMED_OUT
-from grader.submission import SubmissionImportError, import_student_module
+from grader.submission import SubmissionImportError, describe_exception, import_student_module
 from grader.verdict import StudentInterrupt, Verdict, classify
 
 _clock = time.perf_counter
@@ -106,6 +106,8 @@ class GraderSession:
         self.outcomes: dict[str, CheckOutcome] = {}
         self.items_left: Counter[str] = Counter()
         self.hangs = Hangs.from_arg(config.getoption("grader_hung"))
+        # The check whose run an internal error follows, if any.
+        self.last_started = ""
         config.stash[SESSION_KEY] = self
 
     def send(self, event: Event) -> None:
@@ -148,6 +150,7 @@ class GraderSession:
         spec = self.spec_for(item)
         # Set here, not at collection: an item after a hang of a function it calls waits less.
         item.add_marker(pytest.mark.timeout(self.hangs.timeout(spec)), append=False)
+        self.last_started = spec.name
         self.send(Event(START, spec.name))
         started, attempts_before = _clock(), len(self.guard.attempts)
         with recording_crashes():
@@ -167,6 +170,12 @@ class GraderSession:
             # Nothing this process does from now on can be trusted: the runner goes on with the
             # remaining checks in a fresh child.
             os._exit(3)
+
+    def pytest_internalerror(self, excinfo: pytest.ExceptionInfo) -> None:
+        """pytest or one of the grader's hooks failed, and pytest ends the run: a bug of the grader,
+        whatever verdict the check it followed already reported. The runner is told, and says so on
+        that check, so that the bug cannot pass unseen for a verdict."""
+        self.send(Event(INTERNAL_ERROR, self.last_started, {"error": describe_exception(excinfo.value)}))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function):

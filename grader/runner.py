@@ -17,11 +17,11 @@ from pathlib import Path
 
 from grader import sandbox
 from grader.catalog import CheckSpec, Exercise
-from grader.events import IMPORT, RESULT, START, EventReader, new_secret
+from grader.events import IMPORT, INTERNAL_ERROR, RESULT, START, EventReader, new_secret
 from grader.hangs import Hangs
 from grader.messages import Message, msg, render
-from grader.report import (CRASHED, ERROR, EXITED, HIDDEN, OUT_OF_MEMORY, PASSED, SKIPPED, TAMPERED, TIMED_OUT,
-                           CheckResult, ExerciseResult)
+from grader.report import (CRASHED, ERROR, EXITED, GRADER_ERROR, HIDDEN, OUT_OF_MEMORY, PASSED, SKIPPED, TAMPERED,
+                           TIMED_OUT, CheckResult, ExerciseResult)
 
 _clock = time.monotonic
 
@@ -41,6 +41,8 @@ class Attempt:
     layers: dict = field(default_factory=dict)
     out_of_memory: bool = False
     output_cut: bool = False
+    # (check, error) when pytest or the grader's hooks failed in the child; the check may be "".
+    internal_error: tuple[str, str] | None = None
 
 
 def _out_of_protocol(attempt: Attempt, event, expected: set[str]) -> Message | None:
@@ -88,6 +90,8 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
                     if event.data.get("reason") == TIMED_OUT:
                         hangs.record(specs[event.check])
                     attempt.running, check_deadline = None, None
+                elif event.kind == INTERNAL_ERROR:
+                    attempt.internal_error = (event.check, str(event.data.get("error", "")))
             if reader.problems:
                 # The submission wrote on the event pipe: nothing more this child says is trusted.
                 attempt.tampered = reader.problems[0]
@@ -185,6 +189,10 @@ def _why_never_ran(attempt: Attempt) -> Message:
                output=msg("runner.output", output=last_lines) if last_lines else "")
 
 
+def _grader_error(attempt: Attempt) -> Message:
+    return msg("verdict.grader_error", error=attempt.internal_error[1] if attempt.internal_error else "")
+
+
 def _result(spec: CheckSpec, status: str, message: list[Message], lang: str, reason: str = "",
             duration: float = 0.0, details: dict | None = None) -> CheckResult:
     return CheckResult(
@@ -248,15 +256,25 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
                 for spec in pending:
                     results.setdefault(spec.name, _result(spec, ERROR, [why], lang, reason))
             results[unfinished.name] = _result(unfinished, ERROR, [why], lang, reason)
+        if attempt.internal_error is not None and not attempt.tampered:
+            # The grader's own bug, after or during this check: its verdict, whatever it was, is not
+            # trusted, and the bug shows.
+            failed_in, _ = attempt.internal_error
+            for spec in pending:
+                if spec.name == failed_in:
+                    results[spec.name] = _result(spec, ERROR, [_grader_error(attempt)], lang, GRADER_ERROR)
         remaining = [s for s in pending if s.name not in results]
         progressed = any(spec.name in attempt.results for spec in pending)
         if remaining and unfinished is None and not (progressed and not attempt.tampered):
             # A child that ended between checks without finishing any is not tried again: the next
             # would end the same way. One that finished some goes on in a fresh child.
-            why = (_why_unfinished(attempt, remaining[0], exercise, limits, hangs) if attempt.tampered
-                   else _why_never_ran(attempt))
+            why, reason = _why_never_ran(attempt), _unfinished_reason(attempt)
+            if attempt.tampered:
+                why = _why_unfinished(attempt, remaining[0], exercise, limits, hangs)
+            elif attempt.internal_error is not None:
+                why, reason = _grader_error(attempt), GRADER_ERROR
             for spec in remaining:
-                results[spec.name] = _result(spec, ERROR, [why], lang, _unfinished_reason(attempt))
+                results[spec.name] = _result(spec, ERROR, [why], lang, reason)
             remaining = []
         pending = remaining
     return results
