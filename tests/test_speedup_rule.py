@@ -192,7 +192,8 @@ def two_cores(monkeypatch):
 
 def measure_with(rule, thresholds, timed_round, **overrides):
     t = {**thresholds, **overrides}
-    return measure(timed_round, lambda m: rule.verdict(m) not in OPEN, t["rounds"], t["max_seconds"])
+    return measure(timed_round, lambda m: rule.verdict(m) not in OPEN, t["rounds"], t["max_seconds"],
+                   t["budget_seconds"])
 
 
 def test_a_clear_result_takes_the_minimum_of_rounds(rule, thresholds, two_cores):
@@ -223,6 +224,33 @@ def test_an_open_result_stops_being_timed_after_max_seconds(rule, thresholds, tw
     rounds = FakeRounds([(1.0, 1.0, 1.0)] * 10)
     m = measure_with(rule, thresholds, rounds, rounds=3, max_seconds=0)
     assert (rule.verdict(m), rounds.done) == (BUSY, 3)
+
+
+class SlowRounds(FakeRounds):
+    """Rounds that each take `seconds` on a fake clock, as on a heavily loaded machine."""
+
+    def __init__(self, rounds, seconds: float, monkeypatch):
+        super().__init__(rounds)
+        self.seconds, self.now = seconds, 0.0
+        monkeypatch.setattr(probe, "_perf", lambda: self.now)
+
+    def __call__(self) -> Round:
+        self.now += self.seconds
+        return super().__call__()
+
+
+def test_a_round_that_would_end_past_the_budget_is_not_started_and_fewer_rounds_fail_nobody(
+        rule, thresholds, two_cores, monkeypatch):
+    serial = [(0.9, 0.9, 1.5)] * 5
+    rounds = SlowRounds(serial, thresholds["budget_seconds"] * 0.6, monkeypatch)
+    assert (rule.verdict(measure_with(rule, thresholds, rounds)), rounds.done) == (LOADED, 1)
+
+
+def test_rounds_that_fit_the_budget_are_all_timed_and_can_fail_a_serial_solution(
+        rule, thresholds, two_cores, monkeypatch):
+    serial = [(0.9, 0.9, 1.5)] * 5
+    rounds = SlowRounds(serial, thresholds["budget_seconds"] * 0.4, monkeypatch)
+    assert (rule.verdict(measure_with(rule, thresholds, rounds)), rounds.done) == (FAIL, thresholds["rounds"])
 
 
 def test_one_usable_core_is_not_timed_at_all(rule, thresholds, monkeypatch):

@@ -281,7 +281,7 @@ def test_multiprocess_is_faster_than_serial(target, submission, fork, watched, t
         return pool_seconds(parzen, [(samples, point, w) for w in widths], 2)
 
     m = measure(lambda: time_round(serial, parallel, yardstick), lambda m: rule.verdict(m) not in OPEN,
-                t["rounds"], t["max_seconds"])
+                t["rounds"], t["max_seconds"], t["budget_seconds"])
     if m.rounds:
         request.node.user_properties += [("details", item) for item in m.details().items()]
         request.node.user_properties.append(("details", ("speed", [
