@@ -41,12 +41,14 @@ def shares(checks: list[CheckSpec], count: int) -> list[list[CheckSpec]]:
 
 @dataclass
 class _Grading:
-    """One exercise's grading in progress: its verdicts, sandbox layers and hangs so far."""
+    """One exercise's grading in progress: its verdicts, the sandbox layers each run found, and the
+    hangs so far."""
 
     exercise: Exercise
     planned: list[CheckSpec]
     verdicts: dict[str, CheckResult] = field(default_factory=dict)
-    layers: dict = field(default_factory=dict)
+    # One entry per finished run, appended from the runs' threads: merged once all have ended.
+    found_layers: list[dict] = field(default_factory=list)
     # A function that hung in one run is waited for briefly by the exercise's other runs too.
     hangs: Hangs = field(default_factory=Hangs)
 
@@ -54,12 +56,18 @@ class _Grading:
         found: dict = {}
         self.verdicts.update(run_checks(self.exercise, submission_dir, checks, lang=lang, layers=found,
                                         hangs=self.hangs))
-        if not self.layers:
-            self.layers = found
-        elif found.get("output_cut"):
-            # Any run whose output was cut says so, whichever run's layers the report shows.
-            self.layers["output_cut"] = found["output_cut"]
-            self.layers.setdefault("said", {}).setdefault("notes", {}).update(found["said"].get("notes", {}))
+        self.found_layers.append(found)
+
+    def layers(self) -> dict:
+        """The first run's layers, with a note that output was cut if it was in any run."""
+        merged = dict(next((found for found in self.found_layers if found), {}))
+        for found in self.found_layers:
+            if found.get("output_cut"):
+                merged["output_cut"] = found["output_cut"]
+                notes = found.get("said", {}).get("notes", {})
+                said = dict(merged.get("said", {}))
+                merged["said"] = {**said, "notes": {**said.get("notes", {}), **notes}}
+        return merged
 
     def untimed(self) -> list[CheckSpec]:
         return [spec for spec in self.planned if not spec.timing]
@@ -89,4 +97,4 @@ def grade_course(exercises: list[Exercise], submission_dir: Path, include_hidden
     for grading in gradings:
         if grading.timing():
             grading.run(submission_dir, grading.timing(), lang)
-    return [assemble(g.exercise, g.verdicts, g.layers, lang, only) for g in gradings]
+    return [assemble(g.exercise, g.verdicts, g.layers(), lang, only) for g in gradings]

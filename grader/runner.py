@@ -189,8 +189,8 @@ def _why_never_ran(attempt: Attempt) -> Message:
                output=msg("runner.output", output=last_lines) if last_lines else "")
 
 
-def _grader_error(attempt: Attempt) -> Message:
-    return msg("verdict.grader_error", error=attempt.internal_error[1] if attempt.internal_error else "")
+def _grader_error(error: str) -> Message:
+    return msg("verdict.grader_error", error=error)
 
 
 def _result(spec: CheckSpec, status: str, message: list[Message], lang: str, reason: str = "",
@@ -259,10 +259,10 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
         if attempt.internal_error is not None and not attempt.tampered:
             # The grader's own bug, after or during this check: its verdict, whatever it was, is not
             # trusted, and the bug shows.
-            failed_in, _ = attempt.internal_error
+            failed_in, error = attempt.internal_error
             for spec in pending:
                 if spec.name == failed_in:
-                    results[spec.name] = _result(spec, ERROR, [_grader_error(attempt)], lang, GRADER_ERROR)
+                    results[spec.name] = _result(spec, ERROR, [_grader_error(error)], lang, GRADER_ERROR)
         remaining = [s for s in pending if s.name not in results]
         progressed = any(spec.name in attempt.results for spec in pending)
         if remaining and unfinished is None and not (progressed and not attempt.tampered):
@@ -272,7 +272,7 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
             if attempt.tampered:
                 why = _why_unfinished(attempt, remaining[0], exercise, limits, hangs)
             elif attempt.internal_error is not None:
-                why, reason = _grader_error(attempt), GRADER_ERROR
+                why, reason = _grader_error(attempt.internal_error[1]), GRADER_ERROR
             for spec in remaining:
                 results[spec.name] = _result(spec, ERROR, [why], lang, reason)
             remaining = []

@@ -102,6 +102,22 @@ def test_the_longest_runs_start_first(monkeypatch):
     assert untimed == [e.id for e in expected]
 
 
+def test_output_cut_in_any_run_of_an_exercise_shows_in_its_report(monkeypatch):
+    fake = FakeRunner(side_by_side=2)
+
+    def cut_in_the_timing_run(exercise, submission_dir, checks, lang="en", layers=None, hangs=None):
+        verdicts = fake(exercise, submission_dir, checks, lang, layers, hangs)
+        if checks[0].timing:
+            layers.update({"output_cut": "cut", "said": {"notes": {"output_cut": {"key": "k"}}}})
+        return verdicts
+
+    monkeypatch.setattr(course, "run_checks", cut_in_the_timing_run)
+    [result] = course.grade_course([CATALOG["exercise5"]], Path("."), include_hidden=True, workers=2)
+    assert result.sandbox["active"] == {"fake": "exercise5"}
+    assert result.sandbox["output_cut"] == "cut"
+    assert result.sandbox["said"]["notes"] == {"output_cut": {"key": "k"}}
+
+
 def test_shares_split_the_expected_time_evenly_and_keep_catalog_order():
     checks = [spec for spec in CATALOG["exercise3"].checks if not spec.timing]
     first, second = course.shares(checks, 2)
