@@ -32,6 +32,10 @@ from grader.validation import check_rejects
 # Taken at import: a submission that patches `time` cannot change the timing shown to the student.
 _clock = time.perf_counter
 
+# How many values of one queue item are read for partial sums: a thread that puts its whole part
+# is not a reason to walk a long list.
+_MAX_VALUES_PER_ITEM = 64
+
 
 def _large_ints(rng: random.Random, length: int) -> list[int]:
     """Distinct-looking integers in [2**61, 2**62): far beyond a float's 53 exact bits."""
@@ -236,11 +240,59 @@ def test_each_partial_sum_is_computed_in_a_started_thread(target, thresholds, st
                  target=_target_name(idle[0].target))
 
 
+def _as_whole(value) -> int | None:
+    """A value put on the queue as a whole number, whatever its type (an int, a float, a numpy or
+    Decimal number, digits in a string), or None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        whole = int(value.strip()) if isinstance(value, str) else int(value)
+        return whole if isinstance(value, str) or whole == value else None
+    except Exception:  # noqa: BLE001 - anything else a student put on the queue
+        return None
+
+
+def _powers_in(value, length: int) -> set[int]:
+    """The indexes of the powers of 3 that make up `value` when it is a sum of distinct ones of the
+    first `length`; empty for any other value."""
+    number = _as_whole(value)
+    if number is None or number < 0:
+        return set()
+    indexes = set()
+    for index in range(length):
+        number, digit = divmod(number, 3)
+        if digit == 2:
+            return set()
+        if digit:
+            indexes.add(index)
+    return set() if number else indexes
+
+
+def _numbers_in(item, depth: int = 3) -> list:
+    """The values in an item put on the queue: the item itself and, whatever its shape, what its
+    tuples, lists and dicts hold, `depth` levels down (`(part_id, partial)`, `{"sum": partial}`)."""
+    values = [item]
+    if depth and isinstance(item, (tuple, list, dict)):
+        inner = item.values() if isinstance(item, dict) else item
+        for value in list(inner)[:_MAX_VALUES_PER_ITEM]:
+            values += _numbers_in(value, depth - 1)
+    return values
+
+
+def _elements_carried(items: list, length: int) -> set[int]:
+    """The indexes of the elements (powers of 3) whose value reached the queue inside a partial sum."""
+    carried = set()
+    for item in items:
+        for value in _numbers_in(item):
+            carried |= _powers_in(value, length)
+    return carried
+
+
 def test_partial_sums_come_back_through_a_queue(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
         call = _call_on_numbers(length, thread_count)
         with watch_queues() as queues:
-            seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
+            seen = _observe(target, _powers_of_3(length), thread_count, student_file)
         _require_threads_did_the_summing(seen, call, thread_count)
         check(bool(queues.put_into), "sum.no_queue", call=call, hint=CHECK_HINT)
         putters = queues.threads_that_put()
@@ -248,6 +300,12 @@ def test_partial_sums_come_back_through_a_queue(target, thresholds, student_file
         by_caller = msg("sum.caller_put") if threading.current_thread() in putters else ""
         check(not silent, "sum.silent_threads", call=call, silent=len(silent), started=len(seen.threads.started),
               by_caller=by_caller, hint=CHECK_HINT)
+        # Every thread put something; the items must also carry the partial sums, not a token beside a
+        # total the threads add to some other way (a shared variable: exercise1's race).
+        items = queues.items_put_by(s.thread for s in seen.threads.started)
+        carried = _elements_carried(items, length)
+        check(len(carried) == length, "sum.partials_not_on_queue", call=call, carried=len(carried), length=length,
+              items=shown(items[:6]), hint=msg("sum.hint.shared_total"))
 
 
 def test_every_thread_is_joined_before_return(target, thresholds, student_file):
