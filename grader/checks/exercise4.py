@@ -13,6 +13,7 @@ for "no concurrent work" (`_require_work_in_children`).
 """
 from __future__ import annotations
 
+import signal
 import string
 from dataclasses import dataclass
 
@@ -119,8 +120,18 @@ def _check_work_in_children(call, grew: list[str], count: int, work: Work) -> No
           each=work.each, hint=CHECK_HINT)
     crashed = [code for code in call.exit_codes if code]
     codes = sorted(set(crashed))
+    signals = [f"{code}: {_signal_name(-code)}" for code in codes if code < 0]
+    cause = msg("list.cause.signalled", signals=", ".join(signals)) if signals else msg("list.cause.raised")
+    hint = msg("processes.hint.signalled" if signals else "processes.hint.read_child_errors")
     check(not crashed, "list.children_crashed", call=call.description, crashed=len(crashed),
-          codes=", ".join(map(str, codes)), n_codes=len(codes), hint=msg("processes.hint.read_child_errors"))
+          codes=", ".join(map(str, codes)), n_codes=len(codes), cause=cause, hint=hint)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _check_no_child_left(call) -> None:
