@@ -6,8 +6,8 @@ Two instruments, both installed before the student's module is imported:
   submission could use to reach or switch off the grader: frames (`sys._getframe`, a traceback's
   `tb_frame`, a generator's `gi_frame`, also through `inspect`), the garbage collector's object lists,
   `ctypes`, importing the grader or pytest, `sys.settrace`/`sys.setprofile` (the race checks' tracing;
-  `threading.settrace`, which raises no audit event, is replaced by a function that refuses the
-  student's file), writing the grader's own files, reading a process's memory, and signalling the
+  `threading.settrace`, which raises no audit event, is replaced by a function that refuses every
+  caller but the grader), writing the grader's own files, reading a process's memory, and signalling the
   keeper. Each refusal is recorded.
 - A fingerprint of the modules a verdict passes through (the grader, pytest, pluggy, and the standard
   modules that encode and sign events) and of the instruments' hooks (`threading`, `_thread`, the
@@ -54,6 +54,12 @@ REBOUND_LEGITIMATELY = {"_pytest.assertion.util._reprcompare", "_pytest.assertio
                      "threading.excepthook"}
 _ASKED_BY_STUDENT = {"sys._getframe", "sys._current_frames", "gc.get_objects", "gc.get_referrers",
                      "gc.get_referents", "sys.settrace", "sys.setprofile", "sys.addaudithook"}
+# What hands over any object of the process, the grader's included: refused to every caller but the
+# grader and pytest, since a student's call can come through the standard library (a thread's
+# target, an executor's task) and no library a submission uses needs them.
+_FINDING_OBJECTS = {"sys._current_frames", "gc.get_objects", "gc.get_referrers", "gc.get_referents"}
+# Whose calls of those are trusted, besides the grader: pytest and its plugins in the grading child.
+TRUSTED_MODULES = ("_pytest", "pytest", "pluggy", "pytest_timeout")
 _WATCHED_EVENTS = frozenset({"open", "os.kill", "os.killpg", "object.__getattr__", "import", *_ASKED_BY_STUDENT})
 
 
@@ -62,6 +68,17 @@ def _write_mode(args) -> bool:
     if isinstance(mode, str):
         return any(c in mode for c in "wax+")
     return bool(flags & (os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC))
+
+
+def _module_dirs(names: tuple[str, ...]) -> list[str]:
+    """Where the loaded ones of these modules live: a package's folder, or a module's own file."""
+    dirs = []
+    for name in names:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        # Both spellings: a code object names its file as it was imported, symbolic links and all.
+        for spelling in {path, os.path.realpath(path)} if path else ():
+            dirs.append(os.path.dirname(spelling) + os.sep if spelling.endswith("__init__.py") else spelling)
+    return dirs
 
 
 _INSTALLED: list["Guard"] = []
@@ -82,6 +99,8 @@ class Guard:
     # What was refused or found, as messages for the report (the student reads them).
     attempts: list[Message] = field(default_factory=list)
     _inside: threading.local = field(default_factory=threading.local)
+    # The folders of the grader and of TRUSTED_MODULES, as prefixes (set when armed).
+    trusted_dirs: tuple[str, ...] = (GRADER_DIR + os.sep,)
 
     def install(self) -> None:
         """Install the audit hook for the rest of the process's life."""
@@ -91,15 +110,18 @@ class Guard:
     def arm(self, student_file: str) -> None:
         """From now on, refuse the student's file what the module docstring lists."""
         self.student_file = student_file
+        self.trusted_dirs = (GRADER_DIR + os.sep, *_module_dirs(TRUSTED_MODULES))
         for module, name in GUARDED_FUNCTIONS:
             owner = sys.modules[module]
             setattr(owner, name, self._refused_to_student(getattr(owner, name), f"{module}.{name}"))
 
     def _refused_to_student(self, function, label: str):
+        # Refused to every caller but the grader (which never needs them once armed): a student's
+        # call can come through the standard library too, as the target of a thread.
         def guarded(*args, **kwargs):
             self._inside.busy = True  # the frame walk below is the guard's own, not audited
             try:
-                refused = self._asked_by_student()
+                refused = not self._asked_by_grader()
             finally:
                 self._inside.busy = False
             if refused:
@@ -108,12 +130,24 @@ class Guard:
             return function(*args, **kwargs)
         return guarded
 
-    def _asked_by_student(self) -> bool:
-        frame = sys._getframe(1)
+    def _asker(self) -> str | None:
+        """The file of the code that asked for the audited operation (None when none is known)."""
+        frame = sys._getframe(2)
         while frame is not None and (frame.f_code.co_filename == __file__
                                      or frame.f_code.co_filename.endswith(TRANSPARENT)):
             frame = frame.f_back
-        return frame is not None and frame.f_code.co_filename == self.student_file
+        return frame.f_code.co_filename if frame is not None else None
+
+    def _asked_by_student(self) -> bool:
+        return self._asker() == self.student_file
+
+    def _asked_by_grader(self) -> bool:
+        asker = self._asker()
+        return asker is not None and asker.startswith(GRADER_DIR + os.sep)
+
+    def _asked_by_trusted(self) -> bool:
+        asker = self._asker()
+        return asker is not None and asker.startswith(self.trusted_dirs)
 
     def _refusal(self, event: str, args: tuple) -> Message | None:
         """What refusing `event` means, for the report; None when it is allowed."""
@@ -130,6 +164,8 @@ class Guard:
             return msg("guard.refused_signal", call=f"{event}({args[0]}, ...)") if args[0] in targets else None
         if not self.student_file:
             return None
+        if event in _FINDING_OBJECTS:
+            return None if self._asked_by_trusted() else msg("guard.refused_call", name=event)
         if event in _ASKED_BY_STUDENT or event.startswith("ctypes."):
             return msg("guard.refused_call", name=event) if self._asked_by_student() else None
         if event == "object.__getattr__" and args[1] in FRAME_ATTRIBUTES:

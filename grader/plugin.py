@@ -124,7 +124,12 @@ class GraderSession:
         seen = self.guard.attempts[attempts_before:]
         if self.fingerprint is not None:
             seen += [msg("guard.replaced", name=name) for name in self.fingerprint.changes()]
-        return seen
+        # Each thread that tried the same thing adds the same line: say it once.
+        distinct = []
+        for message in seen:
+            if message not in distinct:
+                distinct.append(message)
+        return distinct
 
     def spec_for(self, item: pytest.Item) -> CheckSpec:
         return self.exercise.check(getattr(item, "originalname", item.name))

@@ -241,6 +241,36 @@ REACHING_IN = {
         import threading
         threading.settrace(None)
     """,
+    # Three threads refused alike: the feedback says it once.
+    "switches_off_tracing_in_three_threads": """
+        import sys, threading
+        def _off():
+            sys.settrace(None)
+        _threads = [threading.Thread(target=_off) for _ in range(3)]
+        for _thread in _threads:
+            _thread.start()
+        for _thread in _threads:
+            _thread.join()
+    """,
+    "switches_off_tracing_with_a_thread_target": """
+        import sys, threading
+        _thread = threading.Thread(target=threading.settrace, args=(None,))
+        _thread.start()
+        _thread.join()
+    """,
+    # The standard library calls these for the submission: the objects still never reach it.
+    "finds_objects_through_an_executor": """
+        import gc
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(1) as _executor:
+            _executor.submit(gc.get_objects).result()
+    """,
+    "finds_frames_through_a_thread": """
+        import sys, threading
+        _thread = threading.Thread(target=sys._current_frames)
+        _thread.start()
+        _thread.join()
+    """,
     "puts_back_the_real_lock": """
         import _thread, threading
         threading.Lock = _thread.allocate_lock
@@ -271,6 +301,9 @@ def test_reaching_into_the_grader_is_refused_and_flagged(attack, tmp_path):
     checks = _assert_only_the_attacked_checks_lose(graded)
     assert {checks[name]["status"] for name in ATTACKED} == {"error"}
     assert {checks[name]["reason"] for name in ATTACKED} == {"tampered"}
+    for name in ATTACKED:
+        said = checks[name]["feedback"].splitlines()
+        assert len(said) == len(set(said)), f"a line said twice: {checks[name]['feedback']}"
     assert {path: path.read_bytes() for path in package.rglob("*.py")} == before
 
 
