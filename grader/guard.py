@@ -54,12 +54,12 @@ REBOUND_LEGITIMATELY = {"_pytest.assertion.util._reprcompare", "_pytest.assertio
                      "threading.excepthook"}
 _ASKED_BY_STUDENT = {"sys._getframe", "sys._current_frames", "gc.get_objects", "gc.get_referrers",
                      "gc.get_referents", "sys.settrace", "sys.setprofile", "sys.addaudithook"}
-# What hands over any object of the process, the grader's included: refused to every caller but the
-# grader and pytest, since a student's call can come through the standard library (a thread's
-# target, an executor's task) and no library a submission uses needs them.
-_FINDING_OBJECTS = {"sys._current_frames", "gc.get_objects", "gc.get_referrers", "gc.get_referents"}
-# Whose calls of those are trusted, besides the grader: pytest and its plugins in the grading child.
-TRUSTED_MODULES = ("_pytest", "pytest", "pluggy", "pytest_timeout")
+# Standard-library code that calls whatever callable it is handed (a thread's target, an executor's or
+# a pool's task, a timer's or a finalizer's function): when one of these is the asker, the callable
+# was the operation itself, handed over by the submission. None calls an audited operation itself.
+DISPATCHERS = tuple(os.sep + os.path.join(*path) for path in (
+    ("threading.py",), ("concurrent", "futures", "thread.py"), ("multiprocessing", "pool.py"), ("sched.py",),
+    ("weakref.py",)))
 _WATCHED_EVENTS = frozenset({"open", "os.kill", "os.killpg", "object.__getattr__", "import", *_ASKED_BY_STUDENT})
 
 
@@ -68,17 +68,6 @@ def _write_mode(args) -> bool:
     if isinstance(mode, str):
         return any(c in mode for c in "wax+")
     return bool(flags & (os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC))
-
-
-def _module_dirs(names: tuple[str, ...]) -> list[str]:
-    """Where the loaded ones of these modules live: a package's folder, or a module's own file."""
-    dirs = []
-    for name in names:
-        path = getattr(sys.modules.get(name), "__file__", None)
-        # Both spellings: a code object names its file as it was imported, symbolic links and all.
-        for spelling in {path, os.path.realpath(path)} if path else ():
-            dirs.append(os.path.dirname(spelling) + os.sep if spelling.endswith("__init__.py") else spelling)
-    return dirs
 
 
 _INSTALLED: list["Guard"] = []
@@ -99,8 +88,6 @@ class Guard:
     # What was refused or found, as messages for the report (the student reads them).
     attempts: list[Message] = field(default_factory=list)
     _inside: threading.local = field(default_factory=threading.local)
-    # The folders of the grader and of TRUSTED_MODULES, as prefixes (set when armed).
-    trusted_dirs: tuple[str, ...] = (GRADER_DIR + os.sep,)
 
     def install(self) -> None:
         """Install the audit hook for the rest of the process's life."""
@@ -110,7 +97,6 @@ class Guard:
     def arm(self, student_file: str) -> None:
         """From now on, refuse the student's file what the module docstring lists."""
         self.student_file = student_file
-        self.trusted_dirs = (GRADER_DIR + os.sep, *_module_dirs(TRUSTED_MODULES))
         for module, name in GUARDED_FUNCTIONS:
             owner = sys.modules[module]
             setattr(owner, name, self._refused_to_student(getattr(owner, name), f"{module}.{name}"))
@@ -139,15 +125,12 @@ class Guard:
         return frame.f_code.co_filename if frame is not None else None
 
     def _asked_by_student(self) -> bool:
-        return self._asker() == self.student_file
+        asker = self._asker()
+        return asker == self.student_file or (asker or "").endswith(DISPATCHERS)
 
     def _asked_by_grader(self) -> bool:
         asker = self._asker()
         return asker is not None and asker.startswith(GRADER_DIR + os.sep)
-
-    def _asked_by_trusted(self) -> bool:
-        asker = self._asker()
-        return asker is not None and asker.startswith(self.trusted_dirs)
 
     def _refusal(self, event: str, args: tuple) -> Message | None:
         """What refusing `event` means, for the report; None when it is allowed."""
@@ -164,8 +147,6 @@ class Guard:
             return msg("guard.refused_signal", call=f"{event}({args[0]}, ...)") if args[0] in targets else None
         if not self.student_file:
             return None
-        if event in _FINDING_OBJECTS:
-            return None if self._asked_by_trusted() else msg("guard.refused_call", name=event)
         if event in _ASKED_BY_STUDENT or event.startswith("ctypes."):
             return msg("guard.refused_call", name=event) if self._asked_by_student() else None
         if event == "object.__getattr__" and args[1] in FRAME_ATTRIBUTES:
