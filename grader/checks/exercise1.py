@@ -268,7 +268,9 @@ def _fail_printed(seen: Observation, queues: QueueLog, n_threads: int, printed: 
              not_joined=len(not_joined), hint=GENERATOR_JOIN_HINT)
     if missing and queues.used_but_not_joined():
         fail("queue.printed_before_queue_join", n_threads=n_threads, printed=_shown_lines(printed), how=how)
-    if missing and len(queues.joined) >= 2:
+    # Some lines, then none: the printing was under way and stopped short (nothing printed at all is
+    # another mistake, such as printing elsewhere than to stdout).
+    if missing and printed and len(queues.joined) >= 2:
         fail("queue.printed_before_task_done", n_threads=n_threads, printed=_shown_lines(printed), how=how)
     if sorted(printed, key=lambda s: (len(s), s)) == expected:
         fail("queue.wrong_order", n_threads=n_threads, printed=_shown_lines(printed), how=how, hint=CHECK_HINT)
