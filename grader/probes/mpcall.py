@@ -205,13 +205,18 @@ def _timeout_lines(call: WatchedCall) -> list[Message]:
     lines = []
     if alive:
         lines.append(msg("processes.timeout.still_running", processes=proc.joined(alive[:6])))
-    crashed = [code for code in call.exit_codes if code not in (0, None)]
+    # A pool's workers end by SIGTERM when the stopped call unwinds through its `with` block: not
+    # something that went wrong before, as a crash is.
+    terminated = [code for code in call.exit_codes if code == -signal.SIGTERM]
+    crashed = [code for code in call.exit_codes if code not in (0, None, -signal.SIGTERM)]
     if crashed:
         codes = _failed_exit_codes(crashed)
         lines.append(msg("processes.timeout.died", crashed=len(crashed), codes=", ".join(map(str, codes)),
                          n_codes=len(codes)))
         if multiprocessing.get_start_method() == "spawn":
             lines.append(SPAWN_EXPLAINED)
+    if terminated:
+        lines.append(msg("processes.timeout.terminated", terminated=len(terminated)))
     if call.processes.interrupted_in_join and alive:
         lines.append(msg("processes.timeout.join_before_drain", pitfall=QUEUE_PITFALL))
     unstarted = call.processes.never_started()
