@@ -207,3 +207,16 @@ def test_a_leaked_pool_ends_even_when_a_worker_died_holding_the_result_lock():
     finish_pools(log)
     assert not pool._task_handler.is_alive()
     assert not any(p.is_alive() for p in pool._pool)
+
+
+@pytest.mark.parametrize("codes, said, not_said", [
+    ([-15, -15], "2 child processes were ended by SIGTERM", "had already died"),
+    ([1, -15], "1 child process had already died with exit code 1", "2 child processes"),
+])
+def test_a_timeout_tells_workers_terminated_as_the_call_unwound_from_crashed_ones(codes, said, not_said):
+    from grader.probes.mpcall import WatchedCall, _timeout_lines
+    from grader.probes.mprocs import ProcessLog
+
+    call = WatchedCall("multiprocess(2, ...)", processes=ProcessLog(parent_pid=os.getpid()), exit_codes=codes)
+    text = "\n".join(render(line) for line in _timeout_lines(call))
+    assert said in text and not_said not in text
