@@ -124,12 +124,12 @@ class GraderSession:
         seen = self.guard.attempts[attempts_before:]
         if self.fingerprint is not None:
             seen += [msg("guard.replaced", name=name) for name in self.fingerprint.changes()]
-        # Each thread that tried the same thing adds the same line: say it once.
-        distinct = []
+        # Each thread that tried the same thing adds the same line: say it once (by a key, since a
+        # submission can be refused thousands of times in a loop).
+        distinct: dict[str, Message] = {}
         for message in seen:
-            if message not in distinct:
-                distinct.append(message)
-        return distinct
+            distinct.setdefault(repr(message.to_data()), message)
+        return list(distinct.values())
 
     def spec_for(self, item: pytest.Item) -> CheckSpec:
         return self.exercise.check(getattr(item, "originalname", item.name))

@@ -20,6 +20,7 @@ from grader.catalog import CheckSpec, Exercise
 from grader.events import IMPORT, INTERNAL_ERROR, RESULT, START, EventReader, new_secret
 from grader.hangs import Hangs
 from grader.messages import Message, msg, render
+from grader.probes.processes import signal_name
 from grader.report import (CRASHED, ERROR, EXITED, GRADER_ERROR, HIDDEN, OUT_OF_MEMORY, PASSED, SKIPPED, TAMPERED,
                            TIMED_OUT, CheckResult, ExerciseResult)
 
@@ -178,8 +179,7 @@ def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise, limit
     if code == -signal.SIGXCPU:
         return msg("runner.cpu_time_used_up", seconds=limits.cpu_seconds, where=where)
     if code is not None and code < 0:
-        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-        return msg("runner.crashed", signal=name)
+        return msg("runner.crashed", signal=signal_name(-code))
     return msg("runner.exited", code=code)
 
 

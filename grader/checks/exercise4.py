@@ -13,13 +13,12 @@ for "no concurrent work" (`_require_work_in_children`).
 """
 from __future__ import annotations
 
-import signal
 import string
 from dataclasses import dataclass
 
 from grader.feedback import CHECK_HINT, Feedback, check, fail, fail_without_concurrency, shown
 from grader.messages import Message, msg
-from grader.probes.processes import joined
+from grader.probes.processes import joined, signal_name
 from grader.probes.mpcall import NEVER_STARTED, NeverStartedFeedback
 from grader.probes.mprocs import process_target_mistake
 from grader.questions import check_answer
@@ -120,18 +119,11 @@ def _check_work_in_children(call, grew: list[str], count: int, work: Work) -> No
           each=work.each, hint=CHECK_HINT)
     crashed = [code for code in call.exit_codes if code]
     codes = sorted(set(crashed))
-    signals = [f"{code}: {_signal_name(-code)}" for code in codes if code < 0]
+    signals = [f"{code}: {signal_name(-code)}" for code in codes if code < 0]
     cause = msg("list.cause.signalled", signals=", ".join(signals)) if signals else msg("list.cause.raised")
     hint = msg("processes.hint.signalled" if signals else "processes.hint.read_child_errors")
     check(not crashed, "list.children_crashed", call=call.description, crashed=len(crashed),
           codes=", ".join(map(str, codes)), n_codes=len(codes), cause=cause, hint=hint)
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
 
 
 def _check_no_child_left(call) -> None:

@@ -159,6 +159,11 @@ def joined(descriptions: list[Message]) -> Message | str:
     return line
 
 
+def signal_name(number: int) -> str:
+    """A signal's name (SIGTERM for 15), or its number when it has none."""
+    return signal.Signals(number).name if number in signal.valid_signals() else str(number)
+
+
 def is_multiprocessing_helper(pid: int) -> bool:
     """Whether ``pid`` is multiprocessing's resource tracker or forkserver process.
 
