@@ -6,6 +6,10 @@ core busy, no wrong verdict") are this script:
     python tests/repeat_variants.py exercise4 exercise5 --rounds 20
     python tests/repeat_variants.py exercise5 --rounds 5 --busy
     python tests/repeat_variants.py exercise5 --rounds 5 --bursty
+    python tests/repeat_variants.py exercise5 --rounds 10 --busy --timing-only
+
+`--timing-only` grades only the checks that measure time (`timing` in the catalog): a change to how
+they measure is accepted on their verdicts alone, in a fraction of the time.
 
 `--busy` keeps one pure-Python busy loop running on the side for the whole run. `--bursty` is the
 load of another grading or a teacher's batch: a competing loop that opens a pool of 2 workers, keeps
@@ -81,10 +85,10 @@ def _load(args, stop) -> multiprocessing.Process | None:
     return process
 
 
-def _wrong_verdicts(result, declared: Declared) -> tuple[list[str], list]:
+def _wrong_verdicts(result, declared: Declared, known: set[str]) -> tuple[list[str], list]:
     """The wrong verdicts of one graded submission, and its checks that were not measurable."""
     checks = result.to_dict()["checks"]
-    return wrong_verdicts(checks, declared), [c for c in result.checks if c.reason == NOT_MEASURABLE]
+    return wrong_verdicts(checks, declared, known), [c for c in result.checks if c.reason == NOT_MEASURABLE]
 
 
 def _cases(exercise_id: str) -> list[tuple[str, Path, Declared]]:
@@ -92,16 +96,18 @@ def _cases(exercise_id: str) -> list[tuple[str, Path, Declared]]:
     return [reference] + [(v.stem, v, Declared.of(v)) for v in variants(exercise_id)]
 
 
-def run_round(exercise, workdir: Path) -> tuple[list[str], Counter, dict[str, float]]:
-    """Grade the reference and every variant once; return the wrong verdicts, the not-measurable
-    counts and every case's wall time."""
+def run_round(exercise, workdir: Path, timing_only: bool = False) -> tuple[list[str], Counter, dict[str, float]]:
+    """Grade the reference and every variant once (only the timing checks with `timing_only`);
+    return the wrong verdicts, the not-measurable counts and every case's wall time."""
     wrong, unmeasured, seconds = [], Counter(), {}
+    only = frozenset(spec.name for spec in exercise.checks if spec.timing) if timing_only else None
+    known = {spec.name for spec in exercise.checks}
     for name, source, declared in _cases(exercise.id):
         folder = source if source.is_dir() else submission_with(workdir, exercise.module, source)
         started = time.perf_counter()
-        result = grade_exercise(exercise, folder, include_hidden=True)
+        result = grade_exercise(exercise, folder, include_hidden=True, only=only)
         seconds[name] = time.perf_counter() - started
-        bad, skipped = _wrong_verdicts(result, declared)
+        bad, skipped = _wrong_verdicts(result, declared, known)
         wrong += [f"{exercise.id}/{name}: {line}" for line in bad]
         unmeasured.update(f"{name}:{check.name}" for check in skipped)
         for check in skipped:
@@ -118,6 +124,7 @@ def main() -> int:
     load.add_argument("--bursty", action="store_true",
                       help="meanwhile, a pool of 2 workers busy for a random moment, then closed, again and again")
     parser.add_argument("--seed", type=int, default=1, help="the seed of --bursty's random moments")
+    parser.add_argument("--timing-only", action="store_true", help="grade only the checks that measure time")
     args = parser.parse_args()
     # As `pip install .` leaves it: from an editable install (a chroot of tools/test-on-python) the
     # grading child, another user, cannot write the grader's bytecode and would compile it every time.
@@ -132,7 +139,7 @@ def main() -> int:
         for round_number in range(1, args.rounds + 1):
             for exercise_id in args.exercises:
                 with tempfile.TemporaryDirectory() as workdir:
-                    wrong, unmeasured, seconds = run_round(catalog[exercise_id], Path(workdir))
+                    wrong, unmeasured, seconds = run_round(catalog[exercise_id], Path(workdir), args.timing_only)
                 wrong_total += wrong
                 unmeasured_total += unmeasured
                 slowest[exercise_id] = max(slowest[exercise_id], seconds["reference"])

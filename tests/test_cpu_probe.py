@@ -137,3 +137,13 @@ def test_other_load_reads_the_real_machine():
     with OtherLoad() as others:
         spin(0.05)
     assert others.cores is not None and others.cores >= 0
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def test_pool_seconds_gives_the_results_in_task_order():
+    results: list = ["left over"]
+    pool_seconds(square, [(x,) for x in range(7, -1, -1)], 2, results=results)
+    assert results == [x * x for x in range(7, -1, -1)]

@@ -292,3 +292,29 @@ def test_blocking_apply_alone_is_one_task_at_a_time():
     with watch_pools() as log, FORK.Pool(2) as pool:
         [pool.apply(abs, (-i,)) for i in range(3)]
     assert log.pools[0].one_task_at_a_time()
+
+
+class FakeClock:
+    """A clock that stands still until a timed function moves it on."""
+
+    def __init__(self, monkeypatch):
+        self.now = 0.0
+        monkeypatch.setattr(probe, "_perf", lambda: self.now)
+
+    def takes(self, seconds: float, value=None):
+        def run():
+            self.now += seconds
+            return value
+        return run
+
+
+def test_a_round_scales_the_serial_share_up_to_the_whole_work(monkeypatch):
+    clock = FakeClock(monkeypatch)
+    timed = probe.time_round(clock.takes(0.5), clock.takes(0.7, 0.7), lambda: 0.6, serial_share=0.5)
+    assert (timed.serial, timed.parallel, timed.yardstick) == (1.0, 0.7, 0.6)
+
+
+@pytest.mark.parametrize("share", [0, -0.5, 1.5])
+def test_a_round_rejects_a_serial_share_outside_zero_to_one(share):
+    with pytest.raises(ValueError, match="serial_share"):
+        probe.time_round(lambda: None, lambda: 1.0, lambda: 1.0, serial_share=share)

@@ -49,10 +49,12 @@ def usable_cores() -> int:
     return len(usable_cpus())
 
 
-def pool_seconds(function: Callable, tasks: Iterable[tuple], processes: int = 2) -> float:
+def pool_seconds(function: Callable, tasks: Iterable[tuple], processes: int = 2,
+                 results: list | None = None) -> float:
     """Wall seconds that a pool of the grader's own, with ``processes`` forked workers, takes to
     run ``function(*args)`` for every ``args`` in ``tasks``, every task submitted before any result
-    is awaited, the pool started, closed and joined within the time.
+    is awaited, the pool started, closed and joined within the time. ``results``, when given, is
+    filled with the function's results in task order.
 
     This is what a correct parallel solution of the same work needs on this machine at this moment:
     other load, a CPU quota and cores that share their execution units all show in it.
@@ -63,15 +65,17 @@ def pool_seconds(function: Callable, tasks: Iterable[tuple], processes: int = 2)
     pool = _Pool(processes, context=_FORK)
     try:
         pending = [pool.apply_async(function, args) for args in tasks]
-        for result in pending:
-            result.get()
+        values = [result.get() for result in pending]
         pool.close()
     except BaseException:
         terminate(pool)
         raise
     finally:
         pool.join()
-    return _perf() - started
+    seconds = _perf() - started
+    if results is not None:
+        results[:] = values
+    return seconds
 
 
 def children_cpu_seconds() -> float:

@@ -85,13 +85,19 @@ def _rounded(value: float | None) -> float | None:
 
 
 def time_round(serial: Callable[[], object], parallel: Callable[[], float],
-               yardstick: Callable[[], float]) -> Round:
+               yardstick: Callable[[], float], serial_share: float = 1.0) -> Round:
     """Time one round. `serial` is timed here; `parallel` runs the call under test and returns its
     own wall seconds (the caller may time it more exactly than around its bookkeeping); `yardstick`
-    returns its wall seconds."""
+    returns its wall seconds.
+
+    `serial` may do a share of the work only (every fourth task: 0.25), spread evenly over it: its
+    time is scaled up to the whole. One process doing equal tasks one after the other takes a time
+    proportional to their number, so a share measures the same thing for a fraction of the wait."""
+    if not 0 < serial_share <= 1:
+        raise ValueError(f"serial_share must be in (0, 1], got {serial_share!r}")
     started = _perf()
     serial()
-    serial_seconds = _perf() - started
+    serial_seconds = (_perf() - started) / serial_share
     with OtherLoad() as load:
         cpu_before = children_cpu_seconds()
         parallel_seconds = parallel()
