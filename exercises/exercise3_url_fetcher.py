@@ -45,7 +45,6 @@ def fetch_concurrent(urls, max_workers=None):
     - ``max_workers=None``: one thread per URL, every request in flight at once. ``max_workers=k``:
       at most ``k`` requests in flight at any moment (for example a ``threading.Semaphore(k)`` taken
       around each request, or ``k`` worker threads taking indexes from a ``queue.Queue``).
-      ``max_workers`` below 1 raises ``ValueError`` with a message that names ``max_workers``.
     - If any request fails, raise the error of the first failing URL in input order (an
       ``urllib.error.HTTPError`` or ``URLError``), and only after every thread has finished: a
       failure does not cut the other requests short.

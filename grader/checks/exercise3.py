@@ -29,7 +29,6 @@ from grader.probes.executors import ExecutorLog, watch_executors
 from grader.probes.http_server import LatencyServer, body_for
 from grader.probes.threads import ThreadLog, target_mistake, watch_threads
 from grader.submission import describe_exception
-from grader.validation import check_rejects
 
 # Taken at import: a submission that patches `time` cannot skew the measurements.
 _clock = time.perf_counter
@@ -478,9 +477,3 @@ def test_fetch_concurrent_joins_every_thread_it_starts(target, serve, thresholds
     check(not not_joined and not running, "fetch.not_joined", call=call, not_joined=len(not_joined),
           started=len(own.started), running=msg("fetch.still_running", running=len(running)) if running else "",
           hint=CHECK_HINT)
-
-
-def test_fetch_concurrent_rejects_max_workers_below_one(target, serve):
-    url = serve().url("/one")
-    check_rejects(target, "max_workers", urls=[url], max_workers=0)
-    check_rejects(target, "max_workers", urls=[url], max_workers=-1)
