@@ -181,7 +181,7 @@ def test_a_generated_class_grades_end_to_end_with_every_verdict_as_expected(tmp_
 
     book = read_csv(out / "gradebook.csv")
     assert book[0]["id"] == "Points Possible"
-    assert (book[0]["exercise2"], book[0]["exercise4"], book[0]["total"]) == ("13", "16", "29")
+    assert (book[0]["exercise2"], book[0]["exercise4"], book[0]["total"]) == ("14", "16", "30")
     rows = {row["id"]: row for row in book[1:]}
     assert list(rows) == sorted(expected)
     for student, expect in expected.items():

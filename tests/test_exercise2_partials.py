@@ -1,11 +1,14 @@
 """Reading partial sums out of whatever exercise2's threads put on the queue (the powers of 3 show
-which elements a value carries)."""
+which elements a value carries), and how many of its threads were open at once."""
 from decimal import Decimal
 
 import numpy as np
 import pytest
 
-from grader.checks.exercise2 import _elements_carried
+import threading
+
+from grader.checks.exercise2 import _elements_carried, _hands_over_elements
+from grader.probes.threads import watch_threads
 
 
 @pytest.mark.parametrize("items", [
@@ -27,3 +30,32 @@ def test_every_shape_of_partial_sum_carries_its_elements(items):
 ], ids=["zeros", "tokens", "a-power-counted-twice", "not-whole-or-too-large"])
 def test_tokens_and_impossible_sums_carry_nothing(items):
     assert _elements_carried(items, 4) == set()
+
+
+@pytest.mark.parametrize("items, handed_over", [
+    ([1 + 3 + 9], False),
+    ([(2, 1 + 3 + 9)], False),
+    ([[1, 3, 9], 1 + 3 + 9], False),
+    ([27], False),
+    ([[1, 3, 9]], True),
+    ([1, 3, 9], True),
+], ids=["sum", "tagged-sum", "part-and-sum", "one-element-part", "the-part-as-a-list", "one-element-per-put"])
+def test_a_thread_that_puts_its_elements_instead_of_their_sum_is_told_apart(items, handed_over):
+    assert _hands_over_elements(items, 4) is handed_over
+
+
+def _start_and_join(count: int, join_each_at_once: bool) -> int:
+    with watch_threads() as log:
+        threads = [threading.Thread(target=lambda: None) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+            if join_each_at_once:
+                thread.join()
+        for thread in threads:
+            thread.join()
+    return log.most_unjoined
+
+
+def test_threads_joined_as_they_start_are_never_open_together_however_they_are_scheduled():
+    assert _start_and_join(4, join_each_at_once=True) == 1
+    assert _start_and_join(4, join_each_at_once=False) == 4

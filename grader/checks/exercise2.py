@@ -224,6 +224,16 @@ def test_starts_exactly_thread_count_threads(target, thresholds, student_file):
               thread_count=thread_count, hint=CHECK_HINT)
 
 
+def test_all_threads_are_started_before_any_is_joined(target, thresholds, student_file):
+    for length, thread_count in thresholds["sizes"]:
+        call = _call_on_numbers(length, thread_count)
+        seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
+        _require_threads_did_the_summing(seen, call, thread_count)
+        most = seen.threads.most_unjoined
+        check(most >= thread_count, "sum.threads_in_turns", call=call, most=most, thread_count=thread_count,
+              hint=CHECK_HINT)
+
+
 def test_each_partial_sum_is_computed_in_a_started_thread(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
         call = _call_on_numbers(length, thread_count)
@@ -288,6 +298,14 @@ def _elements_carried(items: list, length: int) -> set[int]:
     return carried
 
 
+def _hands_over_elements(items: list, length: int) -> bool:
+    """Whether a thread's items carry several elements but each value only one: the elements
+    themselves went on the queue for someone else to add up, not the thread's partial sum."""
+    values = [_powers_in(value, length) for item in items for value in _numbers_in(item)]
+    carried = set().union(*values)
+    return len(carried) > 1 and max(map(len, values)) < 2
+
+
 def test_partial_sums_come_back_through_a_queue(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
         call = _call_on_numbers(length, thread_count)
@@ -306,6 +324,10 @@ def test_partial_sums_come_back_through_a_queue(target, thresholds, student_file
         carried = _elements_carried(items, length)
         check(len(carried) == length, "sum.partials_not_on_queue", call=call, carried=len(carried), length=length,
               items=shown(items[:6]), hint=msg("sum.hint.shared_total"))
+        unsummed = [s.thread for s in seen.threads.started if _hands_over_elements(queues.items_put_by([s.thread]), length)]
+        example = queues.items_put_by(unsummed[:1])
+        check(not unsummed, "sum.elements_not_summed", call=call, unsummed=len(unsummed),
+              started=len(seen.threads.started), items=shown(example[0] if len(example) == 1 else example[:6]))
 
 
 def test_every_thread_is_joined_before_return(target, thresholds, student_file):

@@ -71,6 +71,10 @@ class ThreadLog:
     joined: set[int] = field(default_factory=set)
     crashed: list[tuple[str, BaseException]] = field(default_factory=list)
     alive_at_return: list[StartedThread] = field(default_factory=list)
+    # The most threads started and not yet joined at any one start: 1 when every thread is joined
+    # before the next one is started, which no scheduling can change.
+    most_unjoined: int = 0
+    unjoined: set[int] = field(default_factory=set)
 
     def not_joined(self) -> list[StartedThread]:
         """Threads on which `join()` was never completed."""
@@ -107,12 +111,15 @@ def watch_threads() -> Iterator[ThreadLog]:
     def start(self, *args, **kwargs):
         log.started.append(StartedThread(self, threading.get_ident(), getattr(self, "_target", None),
                                          self.daemon))
+        log.unjoined.add(id(self))
+        log.most_unjoined = max(log.most_unjoined, len(log.unjoined))
         return _ORIGINAL_START(self, *args, **kwargs)
 
     def join(self, timeout=None):
         result = _ORIGINAL_JOIN(self, timeout)
         if not self.is_alive():
             log.joined.add(id(self))
+            log.unjoined.discard(id(self))
         return result
 
     def excepthook(args):
