@@ -6,9 +6,9 @@ points.
 
 Each case is the reference solution with one function replaced by its do-nothing version (where the
 contract makes one possible: a function that is not itself concurrent, such as `read_url` or
-`serial`, has none). The checks that measure time and call only the reference's functions are left
-out: they are the reference's timing verdicts, which tests/test_variants.py grades with nothing
-beside them; here, beside other tests, they would time rounds until their limit and say nothing new.
+`serial`, has none). The checks that measure time are graded in a test of their own, marked `timing`
+(run with nothing beside it), and only those that call the do-nothing function: the others are the
+reference's timing verdicts, which tests/test_variants.py grades.
 """
 from __future__ import annotations
 
@@ -91,16 +91,12 @@ def test_every_concurrent_function_has_a_do_nothing_case():
     assert concurrent == set(DO_NOTHING)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("exercise_id, function", list(DO_NOTHING), ids=[f"{e}-{f}" for e, f in DO_NOTHING])
-def test_a_do_nothing_function_earns_only_its_result_and_argument_points(exercise_id, function, tmp_path):
+CASES = list(DO_NOTHING)
+TIMED_CASES = [(e, f) for e, f in CASES if any(spec.timing and f in spec.calls for spec in CATALOG[e].checks)]
+
+
+def _assert_only_result_and_argument_points(exercise_id: str, function: str, folder, checks: list[str]) -> None:
     exercise = CATALOG[exercise_id]
-    source = (ROOT / "solutions" / exercise.module).read_text(encoding="utf-8")
-    source += "\n\n" + textwrap.dedent(DO_NOTHING[exercise_id, function])
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    (folder / exercise.module).write_text(source, encoding="utf-8")
-    checks = [spec.name for spec in exercise.checks if not spec.timing or function in spec.calls]
     graded = run_grade(exercise.id, "--path", str(folder), "--format", "json", "--include-hidden",
                        "--check", ",".join(checks))
     assert [check["name"] for check in graded.report["exercises"][0]["checks"]] == checks
@@ -114,3 +110,29 @@ def test_a_do_nothing_function_earns_only_its_result_and_argument_points(exercis
         elif check["status"] != "passed" and check["reason"] != NOT_MEASURABLE:
             wrong.append(f"expected a pass, got {said}")
     assert not wrong, "\n".join(wrong)
+
+
+def _do_nothing_submission(exercise_id: str, function: str, tmp_path):
+    exercise = CATALOG[exercise_id]
+    source = (ROOT / "solutions" / exercise.module).read_text(encoding="utf-8")
+    source += "\n\n" + textwrap.dedent(DO_NOTHING[exercise_id, function])
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / exercise.module).write_text(source, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise_id, function", CASES, ids=[f"{e}-{f}" for e, f in CASES])
+def test_a_do_nothing_function_earns_only_its_result_and_argument_points(exercise_id, function, tmp_path):
+    checks = [spec.name for spec in CATALOG[exercise_id].checks if not spec.timing]
+    folder = _do_nothing_submission(exercise_id, function, tmp_path)
+    _assert_only_result_and_argument_points(exercise_id, function, folder, checks)
+
+
+@pytest.mark.timing
+@pytest.mark.parametrize("exercise_id, function", TIMED_CASES, ids=[f"{e}-{f}" for e, f in TIMED_CASES])
+def test_a_do_nothing_function_earns_only_its_result_points_on_the_timing_checks(exercise_id, function, tmp_path):
+    checks = [spec.name for spec in CATALOG[exercise_id].checks if spec.timing and function in spec.calls]
+    folder = _do_nothing_submission(exercise_id, function, tmp_path)
+    _assert_only_result_and_argument_points(exercise_id, function, folder, checks)

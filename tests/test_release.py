@@ -235,15 +235,15 @@ def test_composite_action_hands_the_result_to_the_reporter(out, solved, tmp_path
     script = action["runs"]["steps"][0]["run"]
     outputs = tmp_path / "outputs"
     base = {**os.environ, "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(outputs), "PYTHONPATH": str(out),
-            "TEST_NAME": "exercise2: Sum", "SETUP_COMMAND": "", "TIMEOUT_MINUTES": "3", "MAX_SCORE": "12"}
+            "TEST_NAME": "exercise2: Sum", "SETUP_COMMAND": "", "TIMEOUT_MINUTES": "3", "MAX_SCORE": "13"}
     runs = {"graded": f"{sys.executable} -m grader exercise2 --format classroom", "silent": "exit 3"}
     for command in runs.values():
         done = subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=solved, capture_output=True,
                               text=True, env={**base, "COMMAND": command}, timeout=240)
         assert done.returncode == 0, done.stderr
     graded, silent = [_decoded(line.removeprefix("result=")) for line in outputs.read_text().splitlines()]
-    assert graded["status"] == "pass" and sum(t["score"] for t in graded["tests"]) == graded["max_score"] == 12
-    assert silent == {"version": 1, "status": "error", "max_score": 12.0, "tests": [
+    assert graded["status"] == "pass" and sum(t["score"] for t in graded["tests"]) == graded["max_score"] == 13
+    assert silent == {"version": 1, "status": "error", "max_score": 13.0, "tests": [
         {"name": "exercise2: Sum", "status": "error", "score": 0, "duration": 0, "test_code": "", "filename": "",
          "line_no": 0, "message": silent["tests"][0]["message"]}]}
     assert "gave no result" in silent["tests"][0]["message"]

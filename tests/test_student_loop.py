@@ -102,7 +102,7 @@ def test_list_shows_the_last_scores_from_grading_and_the_next_exercise(tmp_path)
     listed = _command("list", "--path", str(folder), "--lang", "en")
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
-    assert re.search(r"exercise2 .*Sum with N threads\s+12/12\s+done$", next(l for l in lines if "exercise2" in l))
+    assert re.search(r"exercise2 .*Sum with N threads\s+13/13\s+done$", next(l for l in lines if "exercise2" in l))
     assert "not graded yet" in next(l for l in lines if "exercise3" in l)
     assert "no file" in next(l for l in lines if "exercise1" in l)
     assert "Next: exercise3 (URL fetcher). Run: grade 3" in lines
@@ -314,11 +314,11 @@ def test_watch_regrades_on_save_and_stops_cleanly_on_ctrl_c(tmp_path):
     seen: list[str] = []
     try:
         deadline = time.monotonic() + 90
-        assert _read_until(lines, r"^Total: 12/12", deadline, seen), "".join(seen)
+        assert _read_until(lines, r"^Total: 13/13", deadline, seen), "".join(seen)
         assert _read_until(lines, r"^Watching exercise2_thread_sum\.py", deadline, seen), "".join(seen)
         (folder / EXERCISE2.module).write_text(NO_JOIN2.read_text())
         assert _read_until(lines, r"^  FAIL .*test_every_thread_is_joined_before_return", deadline, seen), "".join(seen)
-        assert _read_until(lines, r"^Total: 11/12", deadline, seen), "".join(seen)
+        assert _read_until(lines, r"^Total: 12/13", deadline, seen), "".join(seen)
         assert _read_until(lines, r"^Watching", deadline, seen), "".join(seen)
         watcher.send_signal(signal.SIGINT)
         assert watcher.wait(timeout=30) in (0, 130)
@@ -329,7 +329,7 @@ def test_watch_regrades_on_save_and_stops_cleanly_on_ctrl_c(tmp_path):
     stderr = watcher.stderr.read()
     assert "Traceback" not in stderr, stderr
     assert _read_until(lines, r"^Stopped watching\.", time.monotonic() + 5, seen), "".join(seen)
-    assert progress.load(folder).runs["exercise2"].score == 11
+    assert progress.load(folder).runs["exercise2"].score == 12
 
 
 def test_wait_for_change_returns_the_new_bytes_and_ignores_a_save_without_change(tmp_path):
