@@ -274,7 +274,7 @@ def _clean_up(call: WatchedCall) -> None:
     stray = call.left.alive | call.left.zombies
     # Through their Process objects first, so multiprocessing's own bookkeeping learns they ended.
     for started in call.processes.started if call.processes else []:
-        if started.process.pid in stray:
+        if started.pid in stray:
             started.process.kill()
             started.process.join(_JOIN_AFTER_KILL_S)
     still_there = proc.leftovers(call.before)

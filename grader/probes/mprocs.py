@@ -58,6 +58,24 @@ class StartedProcess:
 
     process: BaseProcess
     target: object
+    # Read when a join sees the process end: `Process.close()` discards it, and a closed process
+    # raises on every question asked of it.
+    exitcode: int | None = None
+
+    @property
+    def closed(self) -> bool:
+        return getattr(self.process, "_closed", False) is True
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.closed else self.process.pid
+
+    def exit_code(self) -> int | None:
+        """The exit code, None while running. A process closed without a join seen to end it has
+        ended (close() refuses a running one), with a code nobody can read any more: taken as 0."""
+        if self.closed:
+            return self.exitcode if self.exitcode is not None else 0
+        return self.process.exitcode if self.process._popen else None
 
     @property
     def internal(self) -> bool:
@@ -125,7 +143,7 @@ class ProcessLog:
 
     def exit_codes(self) -> list[int | None]:
         """The workers' exit codes, None for those still running (reaps those that have ended)."""
-        return [s.process.exitcode if s.process._popen else None for s in self.workers()]
+        return [s.exit_code() for s in self.workers()]
 
     def received_from_children(self) -> bool:
         """Whether the parent took anything the children sent: a queue item, a pipe message, a read of
@@ -134,7 +152,7 @@ class ProcessLog:
 
     def unfinished_workers(self) -> list[StartedProcess]:
         """Started workers not yet known to have ended (neither joined nor seen to exit)."""
-        return [s for s in self.workers() if s.process._popen and s.process._popen.returncode is None]
+        return [s for s in self.workers() if not s.closed and s.process._popen and s.process._popen.returncode is None]
 
     def in_parent(self) -> bool:
         return os.getpid() == self.parent_pid
@@ -212,6 +230,9 @@ def watch_processes() -> Iterator[ProcessLog]:
                 log.joining = None
         if self._popen is not None and self._popen.returncode is not None:
             log.joined.add(id(self))
+            for started in log.started:
+                if started.process is self:
+                    started.exitcode = self._popen.returncode
         return result
 
     def queue_init(self, *args, **kwargs):
