@@ -147,7 +147,9 @@ def test_count_with_lock_starts_n_threads_that_do_the_counting(target, observe, 
               increments=increments, started=len(seen.threads.started), hint=CHECK_HINT)
         in_threads = _updates_in_threads(seen)
         in_caller = [u for u in _counter_updates(seen) if u.thread == seen.threads.caller]
-        check(len(in_threads) == n_threads * increments, "lock.updates_outside_threads", n_threads=n_threads,
+        # At least: a second attribute of the same name updated beside the counter (a progress
+        # count on another object of the counter's class) is written by the threads too.
+        check(len(in_threads) >= n_threads * increments, "lock.updates_outside_threads", n_threads=n_threads,
               increments=increments, in_threads=len(in_threads), total=n_threads * increments,
               in_caller=msg("lock.and_caller_wrote", writes=len(in_caller)) if in_caller else "",
               hint=CHECK_HINT)
