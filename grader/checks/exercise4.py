@@ -71,7 +71,22 @@ def _call_for_work(watched, submission, description: str, function, *args):
     return call, sorted(name for name, size in after.items() if size > before.get(name, 0))
 
 
-def _no_work_done(call, grew: list[str]) -> Message | None:
+def _handed_to_children(call) -> int:
+    """How many of the strings the call returned were in its children's arguments: made by the
+    parent and only passed back through the children. (Only for strings the children must make:
+    collect_items' children may well be handed the 'item' they send.)"""
+    got = call.result
+    if not _is_list_of_str(got):
+        return 0
+    given: set[str] = set()
+    for started in call.processes.workers():
+        for argument in started.arguments:
+            inner = argument if isinstance(argument, (list, tuple)) else [argument]
+            given.update(value for value in inner if isinstance(value, str))
+    return sum(1 for text in got if text and text in given)
+
+
+def _no_work_done(call, grew: list[str], work: Work) -> Message | None:
     """What shows that the children did not make and send back the results, or None."""
     log = call.processes
     workers = log.workers()
@@ -88,6 +103,10 @@ def _no_work_done(call, grew: list[str]) -> Message | None:
                    sent=msg("list.parent_sent", calls=", ".join(log.parent_sends[:3])) if log.parent_sends else "")
     if not log.received_from_children() and not call.pools.process_pools():
         return msg("list.nothing_received", call=call.description, why=SEPARATE_MEMORY)
+    handed = _handed_to_children(call) if work is STRINGS else 0
+    if handed:
+        return msg("list.parent_made_results", call=call.description, appended="",
+                   sent=msg("list.parent_handed", handed=handed))
     return None
 
 
@@ -95,7 +114,7 @@ def _require_work_in_children(call, grew: list[str], count: int, work: Work) -> 
     """The gate of every `concurrency` check: `count` children started that made the results and sent
     them back; otherwise the check fails for no concurrent work."""
     __tracebackhide__ = True
-    missing = _no_work_done(call, grew)
+    missing = _no_work_done(call, grew, work)
     working = [w for w in call.processes.workers() if not w.has_no_work]
     if not missing and len(working) != count:
         missing = msg("list.wrong_worker_count", call=call.description, working=len(working), count=count,
@@ -107,7 +126,7 @@ def _require_work_in_children(call, grew: list[str], count: int, work: Work) -> 
 def _check_work_in_children(call, grew: list[str], count: int, work: Work) -> None:
     """The call started `count` children that did the work, and the parent made no result itself."""
     __tracebackhide__ = True
-    missing = _no_work_done(call, grew)
+    missing = _no_work_done(call, grew, work)
     if missing:
         fail_without_concurrency("list.no_work_in_children", seen=missing, count=count, one=work.one)
     mistake = process_target_mistake(call.processes)

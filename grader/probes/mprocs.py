@@ -58,6 +58,8 @@ class StartedProcess:
 
     process: BaseProcess
     target: object
+    # The target's arguments, kept at start(): the Process object drops them once it has started.
+    arguments: tuple = ()
     # Read when a join sees the process end: `Process.close()` discards it, and a closed process
     # raises on every question asked of it.
     exitcode: int | None = None
@@ -209,7 +211,8 @@ def watch_processes() -> Iterator[ProcessLog]:
     def start(self):
         if not log.in_parent():
             return _ORIGINAL_START(self)
-        log.started.append(StartedProcess(self, getattr(self, "_target", None)))
+        arguments = (*getattr(self, "_args", ()), *getattr(self, "_kwargs", {}).values())
+        log.started.append(StartedProcess(self, getattr(self, "_target", None), arguments))
         log.starting += 1
         try:
             return _ORIGINAL_START(self)
