@@ -373,7 +373,7 @@ def test_benchmark_times_serial_and_each_process_count(target, submission, fork,
     info(request, "kde.benchmark_measured", timings=", ".join(f"{k}: {measured[k]:.2f}" for k in keys))
 
 
-def test_plot_benchmarks_draws_the_timings(target, tmp_path):
+def test_plot_benchmarks_draws_the_timings(target, tmp_path, monkeypatch):
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -393,3 +393,11 @@ def test_plot_benchmarks_draws_the_timings(target, tmp_path):
     check(bool(axes[0].get_xlabel().strip()) and bool(axes[0].get_ylabel().strip()), "kde.plot_labels",
           x=repr(axes[0].get_xlabel()), y=repr(axes[0].get_ylabel()), hint=CHECK_HINT)
     check(path.exists() and path.read_bytes()[:8] == PNG_SIGNATURE, "kde.plot_no_png", hint=CHECK_HINT)
+    # Without a path nothing is saved: the figure is only returned.
+    unasked = tmp_path / "no_path"
+    unasked.mkdir()
+    monkeypatch.chdir(unasked)
+    figure = target(dict(timings))
+    check(isinstance(figure, Figure), "kde.plot_not_a_figure", type=type(figure).__name__)
+    written = sorted(p.name for p in unasked.iterdir())
+    check(not written, "kde.plot_saved_without_path", files=", ".join(written[:3]), hint=CHECK_HINT)
