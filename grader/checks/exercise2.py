@@ -335,7 +335,8 @@ def test_partial_sums_come_back_through_a_queue(target, thresholds, student_file
         carried = _elements_carried(items, length)
         check(len(carried) == length, "sum.partials_not_on_queue", call=call, carried=len(carried), length=length,
               items=shown(items[:6]), hint=msg("sum.hint.shared_total"))
-        unsummed = [s.thread for s in seen.threads.started if _hands_over_elements(queues.items_put_by([s.thread]), length)]
+        unsummed = [s.thread for s in seen.threads.started
+                    if _hands_over_elements(queues.items_put_by([s.thread]), length)]
         example = queues.items_put_by(unsummed[:1])
         check(not unsummed, "sum.elements_not_summed", call=call, unsummed=len(unsummed),
               started=len(seen.threads.started), items=shown(example[0] if len(example) == 1 else example[:6]))

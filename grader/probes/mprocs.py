@@ -62,7 +62,7 @@ class StartedProcess:
     arguments: tuple = ()
     # Read when a join sees the process end: `Process.close()` discards it, and a closed process
     # raises on every question asked of it.
-    exitcode: int | None = None
+    exit_code_at_join: int | None = None
 
     @property
     def closed(self) -> bool:
@@ -76,7 +76,7 @@ class StartedProcess:
         """The exit code, None while running. A process closed without a join seen to end it has
         ended (close() refuses a running one), with a code nobody can read any more: taken as 0."""
         if self.closed:
-            return self.exitcode if self.exitcode is not None else 0
+            return self.exit_code_at_join if self.exit_code_at_join is not None else 0
         return self.process.exitcode if self.process._popen else None
 
     @property
@@ -235,7 +235,7 @@ def watch_processes() -> Iterator[ProcessLog]:
             log.joined.add(id(self))
             for started in log.started:
                 if started.process is self:
-                    started.exitcode = self._popen.returncode
+                    started.exit_code_at_join = self._popen.returncode
         return result
 
     def queue_init(self, *args, **kwargs):

@@ -9,6 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from grader.messages import msg
+from grader.probes.patches import check_still_installed
+
 _ORIGINAL_PUT = queue.Queue.put
 _ORIGINAL_GET = queue.Queue.get
 _ORIGINAL_JOIN = queue.Queue.join
@@ -74,4 +77,5 @@ def watch_queues() -> Iterator[QueueLog]:
     try:
         yield log
     finally:
+        check_still_installed(queue.Queue, {"put": put, "get": get, "join": join}, msg("guard.watch.queues"))
         queue.Queue.put, queue.Queue.get, queue.Queue.join = _ORIGINAL_PUT, _ORIGINAL_GET, _ORIGINAL_JOIN
