@@ -23,6 +23,7 @@ import types
 
 from grader.feedback import CHECK_HINT, check, fail, fail_without_concurrency, info, shown
 from grader.messages import Message, msg
+from grader.probes.additions import counted_numbers
 from grader.probes.observe import Observation, observe_call
 from grader.probes.queues import watch_queues
 from grader.probes.threads import target_mistake
@@ -248,7 +249,8 @@ def test_all_threads_are_started_before_any_is_joined(target, thresholds, studen
 def test_each_partial_sum_is_computed_in_a_started_thread(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
         call = _call_on_numbers(length, thread_count)
-        seen = _observe(target, list(range(1, length + 1)), thread_count, student_file)
+        elements, additions = counted_numbers(list(range(1, length + 1)))
+        seen = _observe(target, elements, thread_count, student_file)
         started = seen.threads.started
         if not started:
             fail_without_concurrency("sum.no_thread", call=call, thread_count=thread_count)
@@ -259,6 +261,11 @@ def test_each_partial_sum_is_computed_in_a_started_thread(target, thresholds, st
         if idle:
             fail("sum.idle_threads", call=call, idle=len(idle), started=len(started),
                  target=_target_name(idle[0].target))
+        # Elements the threads added and the caller added again: the caller summed the array itself,
+        # so what it returned is not the threads' partial sums put together.
+        caller = threading.get_ident()
+        again = additions.added_by(caller) & additions.added_by_others(caller)
+        check(not again, "sum.caller_summed_again", call=call, again=len(again), length=length)
 
 
 def _as_whole(value) -> int | None:

@@ -1,6 +1,6 @@
 """Wrong: the threads sum their parts and put them on the queue, but the caller returns sum(arr)
 and never takes a partial sum off: the threads' work is thrown away. The total is right."""
-# expect-fail: test_partial_sums_come_back_through_a_queue
+# expect-fail: test_partial_sums_come_back_through_a_queue, test_each_partial_sum_is_computed_in_a_started_thread
 # expect-feedback: test_partial_sums_come_back_through_a_queue: were still on it
 import queue
 import threading
