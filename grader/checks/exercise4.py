@@ -49,13 +49,51 @@ def _is_list_of_str(value) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _module_lists(submission) -> dict[str, int]:
-    return {name: len(value) for name, value in vars(submission).items() if isinstance(value, list)}
+def _texts_in(value, depth: int = 3) -> set[str]:
+    """The strings a value received from a child holds, whatever its shape: the value itself (text, or
+    bytes of ASCII), what its tuples, lists and dicts hold `depth` levels down, and a list of single
+    characters joined."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, (bytes, bytearray)):
+        return {bytes(value).decode("ascii", "replace")}
+    if not depth or not isinstance(value, (tuple, list, dict)):
+        return set()
+    inner = list(value.values() if isinstance(value, dict) else value)
+    texts = set().union(*(_texts_in(item, depth - 1) for item in inner)) if inner else set()
+    if inner and all(isinstance(item, str) and len(item) == 1 for item in inner):
+        texts.add("".join(inner))
+    return texts
+
+
+def _received_texts(call) -> set[str]:
+    """The strings in everything the parent took from its children during the call."""
+    return set().union(*(_texts_in(value) for value in call.processes.received))
+
+
+def _module_lists(submission) -> dict[str, tuple[int, int]]:
+    """Each module-level list of the submission, as (identity, length)."""
+    return {name: (id(value), len(value)) for name, value in vars(submission).items() if isinstance(value, list)}
+
+
+def _lists_grown_with_unsent_text(submission, before: dict[str, tuple[int, int]], received: set[str]) -> list[str]:
+    """The module-level lists the parent appended text to during a call that no child sent: results it
+    made itself. (Anything else a module list gains, a process or a manager kept for later, is no
+    result.)"""
+    grown = []
+    for name, value in vars(submission).items():
+        if not isinstance(value, list):
+            continue
+        identity, length = before.get(name, (None, 0))
+        added = value[length:] if identity == id(value) else value
+        if any(text not in received for item in added for text in _texts_in(item)):
+            grown.append(name)
+    return sorted(grown)
 
 
 def _call_for_work(watched, submission, description: str, function, *args):
     """Call a function whose concurrent work a check judges; return the watched call and the module
-    lists that grew during it (results the parent appended itself).
+    lists it appended results to that no child sent (results the parent made itself).
 
     A call that waited on processes it created but never started at all did no concurrent work.
     """
@@ -67,8 +105,7 @@ def _call_for_work(watched, submission, description: str, function, *args):
         if exc.none_started:
             raise Feedback(exc.message, exc.hint, NO_CONCURRENT_WORK) from None
         raise
-    after = _module_lists(submission)
-    return call, sorted(name for name, size in after.items() if size > before.get(name, 0))
+    return call, _lists_grown_with_unsent_text(submission, before, _received_texts(call))
 
 
 def _handed_to_children(call) -> int:
@@ -84,6 +121,17 @@ def _handed_to_children(call) -> int:
             inner = argument if isinstance(argument, (list, tuple)) else [argument]
             given.update(value for value in inner if isinstance(value, str))
     return sum(1 for text in got if text and text in given)
+
+
+def _not_received(call) -> int:
+    """How many of the strings the call returned never came from a child: made by the parent beside
+    children that sent something else. (Not judged for a process pool, whose results reach the
+    parent inside the pool.)"""
+    got = call.result
+    if not _is_list_of_str(got) or call.pools.process_pools():
+        return 0
+    received = _received_texts(call)
+    return sum(1 for text in got if text and text not in received)
 
 
 def _no_work_done(call, grew: list[str], work: Work) -> Message | None:
@@ -107,6 +155,10 @@ def _no_work_done(call, grew: list[str], work: Work) -> Message | None:
     if handed:
         return msg("list.parent_made_results", call=call.description, appended="",
                    sent=msg("list.parent_handed", handed=handed))
+    unsent = _not_received(call) if work is STRINGS else 0
+    if unsent:
+        return msg("list.parent_made_results", call=call.description, appended="",
+                   sent=msg("list.parent_not_received", unsent=unsent))
     return None
 
 

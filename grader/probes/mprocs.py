@@ -125,6 +125,9 @@ class ProcessLog:
     parent_sends: list[str] = field(default_factory=list)
     queue_gets: int = 0
     parent_receives: int = 0
+    # What the parent took from its children (queue items, pipe messages, Manager reads), to tell
+    # results the children sent from results the parent made beside them.
+    received: list = field(default_factory=list)
     early_reads: list[str] = field(default_factory=list)
     readers: list[connection.Connection] = field(default_factory=list)
     starting: int = 0
@@ -258,6 +261,7 @@ def watch_processes() -> Iterator[ProcessLog]:
         item = _ORIGINAL_GET(self, block, timeout)
         if log.in_parent():
             log.queue_gets += 1
+            log.received.append(item)
         return item
 
     def simple_put(self, obj):
@@ -269,6 +273,7 @@ def watch_processes() -> Iterator[ProcessLog]:
         item = _ORIGINAL_SIMPLE_GET(self)
         if log.parent_call_from_user_code():
             log.queue_gets += 1
+            log.received.append(item)
         return item
 
     def send(self, obj):
@@ -280,15 +285,19 @@ def watch_processes() -> Iterator[ProcessLog]:
         item = _ORIGINAL_RECV(self)
         if log.parent_call_from_user_code():
             log.parent_receives += 1
+            log.received.append(item)
         return item
 
     def callmethod(self, methodname, args=(), kwds={}):  # noqa: B006 - the signature being wrapped
-        if log.parent_call_from_user_code():
-            if methodname in _PROXY_WRITES:
-                log.parent_sends.append(f"{type(self).__name__}.{methodname}{_short(tuple(args))}")
-            else:
-                _record_read(log, self, methodname)
-        return _ORIGINAL_CALLMETHOD(self, methodname, args, kwds)
+        from_parent = log.parent_call_from_user_code()
+        if from_parent and methodname in _PROXY_WRITES:
+            log.parent_sends.append(f"{type(self).__name__}.{methodname}{_short(tuple(args))}")
+        elif from_parent:
+            _record_read(log, self, methodname)
+        value = _ORIGINAL_CALLMETHOD(self, methodname, args, kwds)
+        if from_parent and methodname not in _PROXY_WRITES:
+            log.received.append(value)
+        return value
 
     BaseProcess.__init__, BaseProcess.start, BaseProcess.join = init, start, join
     queues.Queue.__init__, queues.Queue.put, queues.Queue.get = queue_init, put, get
