@@ -201,7 +201,7 @@ def _check_no_child_left(call) -> None:
     __tracebackhide__ = True
     left = call.leftover_lines
     check(not left, "list.children_left", call=call.description, left=len(left), processes=joined(left[:5]),
-          hint=CHECK_HINT)
+          hint=msg("processes.hint.manager_left") if call.manager_left else CHECK_HINT)
 
 
 def _few_results_hint(call, got, count: int, other=CHECK_HINT):

@@ -57,12 +57,19 @@ class WatchedCall:
     pools: PoolLog = field(default_factory=PoolLog)
     left: proc.Leftovers = field(default_factory=proc.Leftovers)
     leftover_lines: list[Message] = field(default_factory=list)
+    # Whether a Manager's server process is among what the call left running.
+    manager_left: bool = False
     exit_codes: list[int | None] = field(default_factory=list)
 
     def record_leftovers(self) -> None:
-        """Note what the call left behind, before anything (our clean-up included) can reap it."""
+        """Note what the call left behind, before anything (our clean-up included) can reap it. A
+        Manager's server process is named as such: its command line is only the parent's."""
         self.left = proc.leftovers(self.before)
-        self.leftover_lines = self.left.descriptions()
+        servers = self.processes.manager_pids() if self.processes else set()
+        left = sorted(self.left.alive | self.left.zombies)
+        self.leftover_lines = [msg("processes.manager_server", pid=pid) if pid in servers else proc.describe(pid)
+                               for pid in left]
+        self.manager_left = any(pid in servers for pid in left)
         self.exit_codes = self.processes.exit_codes() if self.processes else []
 
 

@@ -137,6 +137,10 @@ class ProcessLog:
         """The processes started to do the work: the student's own and pool workers."""
         return [s for s in self.started if not s.internal]
 
+    def manager_pids(self) -> set[int]:
+        """The pids of the Manager server processes the call started."""
+        return {s.pid for s in self.started if s.internal and s.pid is not None}
+
     def without_work(self) -> list[StartedProcess]:
         return [s for s in self.workers() if s.has_no_work]
 
