@@ -49,6 +49,23 @@ def _is_list_of_str(value) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
+def _plain(value):
+    """A list of strings as plain `list` and `str` objects: what the returned objects really hold, not
+    what a subclass says of itself (a `str` whose len() is made up, a list equal to anything).
+    Anything else as it is."""
+    if not isinstance(value, list):
+        return value
+    items = list(list.__iter__(value))
+    return [str.__str__(item) for item in items] if all(isinstance(item, str) for item in items) else value
+
+
+def _watch(watched, description, function, *args):
+    """`watched(...)`, with what the call returned read as plain strings."""
+    call = watched(description, function, *args)
+    call.result = _plain(call.result)
+    return call
+
+
 def _texts_in(value, depth: int = 3) -> set[str]:
     """The strings a value received from a child holds, whatever its shape: the value itself (text, or
     bytes of ASCII), what its tuples, lists and dicts hold `depth` levels down, and a list of single
@@ -100,7 +117,7 @@ def _call_for_work(watched, submission, description: str, function, *args):
     __tracebackhide__ = True
     before = _module_lists(submission)
     try:
-        call = watched(description, function, *args)
+        call = _watch(watched, description, function, *args)
     except NeverStartedFeedback as exc:
         if exc.none_started:
             raise Feedback(exc.message, exc.hint, NO_CONCURRENT_WORK) from None
@@ -224,7 +241,7 @@ def test_answer_list_explains_separate_memory(target, check_spec):
 
 def test_collect_items_returns_n_processes_items(target, start_method, watched, thresholds):
     for n in thresholds["sizes"]:
-        call = watched(f"collect_items({n})", target, n)
+        call = _watch(watched, f"collect_items({n})", target, n)
         got = call.result
         if _is_list_of_str(got) and got == ["item"] * n:
             continue
@@ -254,7 +271,7 @@ def test_rand_strings_returns_count_strings_of_length_from_the_alphabet(target, 
                                                                         thresholds):
     for count, length in thresholds["sizes"]:
         description = f"rand_strings({count}, {length})"
-        call = watched(description, target, count, length)
+        call = _watch(watched, description, target, count, length)
         got = call.result
         check(_is_list_of_str(got) and len(got) == count, "list.wrong_strings", call=description,
               got=shown(got), method=start_method, count=count, hint=_few_results_hint(call, got, count))
