@@ -263,8 +263,7 @@ def test_each_partial_sum_is_computed_in_a_started_thread(target, thresholds, st
                  target=_target_name(idle[0].target))
         # Elements the threads added and the caller added again: the caller summed the array itself,
         # so what it returned is not the threads' partial sums put together.
-        caller = threading.get_ident()
-        again = additions.added_by(caller) & additions.added_by_others(caller)
+        again = additions.added_again_by_caller()
         check(not again, "sum.caller_summed_again", call=call, again=len(again), length=length)
 
 

@@ -7,38 +7,42 @@ is written down is which thread added which element, never who added partial sum
 """
 from __future__ import annotations
 
-import threading
+# Taken at import, before any student code runs: a submission that patches threading.get_ident (to
+# pass the caller's work off as a thread's) cannot change what is written down.
+from _thread import get_ident as _get_ident
 from dataclasses import dataclass, field
 
 
 @dataclass
 class Additions:
-    """Each addition an element took part in, as (thread ident, element index)."""
+    """Each addition an element took part in, as (thread ident, element index), and the thread that
+    made the elements: the caller of the function under test."""
 
+    caller: int = field(default_factory=_get_ident)
     # Appended to from the student's threads: list.append is atomic where a dict of sets is not.
     pairs: list[tuple[int, int]] = field(default_factory=list)
 
-    def added_by(self, ident: int) -> set[int]:
-        """The elements the thread `ident` added."""
-        return {index for thread, index in list(self.pairs) if thread == ident}
-
-    def added_by_others(self, ident: int) -> set[int]:
-        """The elements that threads other than `ident` added."""
-        return {index for thread, index in list(self.pairs) if thread != ident}
+    def added_again_by_caller(self) -> set[int]:
+        """The elements that the caller added and another thread added too: summed twice."""
+        pairs = list(self.pairs)
+        by_caller = {index for thread, index in pairs if thread == self.caller}
+        by_others = {index for thread, index in pairs if thread != self.caller}
+        return by_caller & by_others
 
 
 def counted_numbers(values: list[int]) -> tuple[list[int], Additions]:
-    """`values` as elements that write each addition they take part in into the returned record."""
+    """`values` as elements that write each addition they take part in into the returned record; to
+    be called in the thread that then calls the function under test."""
     additions = Additions()
     pairs = additions.pairs
 
     class Element(int):
         def __add__(self, other):
-            pairs.append((threading.get_ident(), self.index))
+            pairs.append((_get_ident(), self.index))
             return int.__add__(self, other)
 
         def __radd__(self, other):
-            pairs.append((threading.get_ident(), self.index))
+            pairs.append((_get_ident(), self.index))
             return int.__radd__(self, other)
 
     elements = []
