@@ -355,6 +355,10 @@ def test_benchmark_times_serial_and_each_process_count(target, submission, fork,
     keys = ["serial", *map(str, counts)]
     check(isinstance(reported, dict) and set(reported) == set(keys), "kde.benchmark_keys", counts=str(counts),
           got=shown(reported), keys=str(keys))
+    called = [key for key in keys[1:] if key in measured]
+    missing = [key for key in keys[1:] if key not in measured]
+    check(not called or not missing, "kde.benchmark_count_not_timed", called=", ".join(called),
+          missing=", ".join(missing))
     serial_padded = "serial" in measured  # timed by the grader's stand-in, which pads the call
     for key in keys:
         if key not in measured:  # not called in this process: time the same call ourselves
