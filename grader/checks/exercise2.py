@@ -246,11 +246,25 @@ def test_all_threads_are_started_before_any_is_joined(target, thresholds, studen
               hint=CHECK_HINT)
 
 
+def _check_caller_added_no_element(call, elements, additions, queues, started, length: int) -> None:
+    """The calling thread added no element of the array, other than a thread's one-element part that
+    the thread put on the queue as it is: its partial sum."""
+    __tracebackhide__ = True
+    passed_on = {id(value) for item in queues.items_put_by(s.thread for s in started) for value in _numbers_in(item)}
+    by_caller = {index for index in additions.added_by_caller() if id(elements[index]) not in passed_on}
+    # Elements a thread added and the caller added again: the caller summed the array itself, so what
+    # it returned is not the threads' partial sums put together.
+    again = by_caller & additions.added_by_others()
+    check(not again, "sum.caller_summed_again", call=call, again=len(again), length=length)
+    check(not by_caller, "sum.caller_summed_parts", call=call, added=len(by_caller), length=length)
+
+
 def test_each_partial_sum_is_computed_in_a_started_thread(target, thresholds, student_file):
     for length, thread_count in thresholds["sizes"]:
         call = _call_on_numbers(length, thread_count)
         elements, additions = counted_numbers(list(range(1, length + 1)))
-        seen = _observe(target, elements, thread_count, student_file)
+        with watch_queues() as queues:
+            seen = _observe(target, elements, thread_count, student_file)
         started = seen.threads.started
         if not started:
             fail_without_concurrency("sum.no_thread", call=call, thread_count=thread_count)
@@ -261,10 +275,7 @@ def test_each_partial_sum_is_computed_in_a_started_thread(target, thresholds, st
         if idle:
             fail("sum.idle_threads", call=call, idle=len(idle), started=len(started),
                  target=_target_name(idle[0].target))
-        # Elements the threads added and the caller added again: the caller summed the array itself,
-        # so what it returned is not the threads' partial sums put together.
-        again = additions.added_again_by_caller()
-        check(not again, "sum.caller_summed_again", call=call, again=len(again), length=length)
+        _check_caller_added_no_element(call, elements, additions, queues, started, length)
 
 
 def _as_whole(value) -> int | None:

@@ -22,12 +22,13 @@ class Additions:
     # Appended to from the student's threads: list.append is atomic where a dict of sets is not.
     pairs: list[tuple[int, int]] = field(default_factory=list)
 
-    def added_again_by_caller(self) -> set[int]:
-        """The elements that the caller added and another thread added too: summed twice."""
-        pairs = list(self.pairs)
-        by_caller = {index for thread, index in pairs if thread == self.caller}
-        by_others = {index for thread, index in pairs if thread != self.caller}
-        return by_caller & by_others
+    def added_by_caller(self) -> set[int]:
+        """The elements the caller added."""
+        return {index for thread, index in list(self.pairs) if thread == self.caller}
+
+    def added_by_others(self) -> set[int]:
+        """The elements that threads other than the caller added."""
+        return {index for thread, index in list(self.pairs) if thread != self.caller}
 
 
 def counted_numbers(values: list[int]) -> tuple[list[int], Additions]:
