@@ -114,10 +114,11 @@ def _watching() -> Iterator[Fetch]:
 
 
 def _fetch(function, urls, **kwargs) -> Fetch:
-    """Call the student's fetcher under the probes, timing it."""
+    """Call the student's fetcher under the probes, timing it. It is given a copy of `urls`: a fetcher
+    that writes its bodies into the list it was given must not change the grader's."""
     with _watching() as fetch:
         start = _clock()
-        fetch.result = function(urls, **kwargs)
+        fetch.result = function(list(urls), **kwargs)
         fetch.elapsed = _clock() - start
     return fetch
 
@@ -256,7 +257,7 @@ def test_fetch_sequential_returns_bodies_in_order_one_request_at_a_time(target, 
     paths = [f"/seq/{i}" for i in range(len(thresholds["latencies"]))]
     server = serve(latencies=dict(zip(paths, thresholds["latencies"])))
     urls = [server.url(path) for path in paths]
-    got = target(urls)
+    got = target(list(urls))
     call = msg("fetch.call_sequential", n=len(urls))
     problem = _bodies_problem(got, urls, paths, ordered=True)
     if problem:
@@ -433,7 +434,7 @@ def test_fetch_concurrent_raises_only_after_every_request_has_finished(
     error = None
     with _watching() as fetch:
         try:
-            target(urls)
+            target(list(urls))
         except OSError as raised:  # only the moment control comes back matters here
             error = raised
         answered = {record.path for record in server.requests}
