@@ -186,7 +186,10 @@ def test_one_shared_lock_guards_every_update(target, observe, import_instruments
 def test_lock_is_taken_with_a_with_statement(target, observe):
     seen = observe(target, 3, 2)
     _require_counting_in_threads(seen, 3, 2)
-    acquisitions = seen.locks.acquisitions
+    # The locks held while the counter was updated, when there are any: another lock the code takes
+    # for something else (guarding a hook or a log) is not the counter's.
+    guarding = {lock for u in _updates_in_threads(seen) for lock in u.locks_held}
+    acquisitions = [a for a in seen.locks.acquisitions if not guarding or a.lock in guarding]
     check(bool(acquisitions), "lock.no_lock_for_with")
     manual = sorted({a.line for a in acquisitions if not a.via_with})
     check(not manual, "lock.manual_acquire", lines=", ".join(map(str, manual)), places=len(manual), hint=CHECK_HINT)
@@ -333,9 +336,13 @@ def test_count_with_queue_workers_are_daemons(target, observe_queue, capsys):
     check(len(threads.started) == 4 + 2, "queue.wrong_thread_count", n_threads=4, started=len(threads.started),
           total=4 + 2)
     daemons = [s for s in threads.started if s.daemon]
-    check(len(daemons) == 2, "queue.wrong_daemon_count", n_threads=4, daemons=len(daemons), hint=CHECK_HINT)
-    not_joined = _not_joined_workers(seen)
-    running = [s for s in threads.alive_at_return if not s.daemon]
+    check(len(daemons) >= 2, "queue.wrong_daemon_count", n_threads=4, daemons=len(daemons), hint=CHECK_HINT)
+    # Two daemons may be left waiting on their queues (the calculator and the printer); every other
+    # thread, daemon or not, must have been joined.
+    unjoined = threads.not_joined()
+    not_joined = [s for s in unjoined if not s.daemon] + [s for s in unjoined if s.daemon][2:]
+    alive = {id(s) for s in threads.alive_at_return}
+    running = [s for s in not_joined if id(s) in alive]
     check(not not_joined, "queue.not_joined", n_threads=4, not_joined=len(not_joined),
           running=msg("queue.still_running", running=len(running)) if running else msg("queue.may_be_running"),
           hint=GENERATOR_JOIN_HINT)

@@ -31,6 +31,7 @@ from typing import Callable, Iterator
 
 from grader.guard import report_tampering
 from grader.messages import msg
+from grader.probes.store_targets import StoreTargets
 
 _sleep = time.sleep
 _clock = time.perf_counter
@@ -111,10 +112,12 @@ class Store:
     name: str
     line: int
     locks_held: frozenset[int]
+    # The object written into (its id), where the source of the store names it; None otherwise.
+    owner: int | None = None
 
     @property
-    def key(self) -> tuple[str, str]:
-        return self.kind, self.name
+    def key(self) -> tuple[str, str, int | None]:
+        return self.kind, self.name, self.owner
 
 
 @dataclass
@@ -130,13 +133,13 @@ class TraceLog:
         """Whether `thread` executed any of the student's code (identity, not a reusable ident)."""
         return thread in self.thread_objects_running_student_code
 
-    def busiest_key(self, threads: set[int] | None = None) -> tuple[str, str] | None:
+    def busiest_key(self, threads: set[int] | None = None) -> tuple[str, str, int | None] | None:
         """The shared name written most often (by `threads` only, when given): for a counter
         exercise, the counter."""
         counts = Counter(store.key for store in self.stores if threads is None or store.thread in threads)
         return counts.most_common(1)[0][0] if counts else None
 
-    def updates_of(self, key: tuple[str, str] | None) -> list[Store]:
+    def updates_of(self, key: tuple[str, str, int | None] | None) -> list[Store]:
         return [store for store in self.stores if store.key == key]
 
 
@@ -184,6 +187,7 @@ class StudentTracer:
         self.log = TraceLog(caller=threading.get_ident())
         self._random = random.Random(preemption.seed if preemption else None)
         self._instructions: dict[CodeType, dict[int, dis.Instruction]] = {}
+        self._targets = StoreTargets()
         self._active = False
         self._frozen = False
         self._delayed: set[threading.Thread] = set()
@@ -218,8 +222,11 @@ class StudentTracer:
             return self._on_opcode
         instruction = self._instruction(frame)
         if instruction is not None and instruction.opname in SHARED_STORES:
-            name = instruction.argval if isinstance(instruction.argval, str) else ""
-            self.log.stores.append(Store(me, instruction.opname, name, frame.f_lineno, self.held_locks(me)))
+            shared, owner = self._targets.target(frame, instruction)
+            if shared:
+                name = instruction.argval if isinstance(instruction.argval, str) else ""
+                self.log.stores.append(Store(me, instruction.opname, name, frame.f_lineno, self.held_locks(me),
+                                             owner))
         if self.preemption is not None and me != self.log.caller:
             _sleep(self._pause(self.preemption, me))
             self._moments.left_at[me] = _clock()

@@ -3,7 +3,7 @@ the calculation queue is joined while some of them may not have put their delta 
 # expect-fail: test_count_with_queue_prints_1_to_n_in_order, test_count_with_queue_workers_are_daemons
 # expect-feedback: test_count_with_queue_prints_1_to_n_in_order: were never joined
 # expect-feedback: test_count_with_queue_prints_1_to_n_in_order: Hint: Join every delta generator thread
-# expect-feedback: test_count_with_queue_workers_are_daemons: returned without joining 4 non-daemon threads
+# expect-feedback: test_count_with_queue_workers_are_daemons: returned without joining 4 threads besides the calculator and the printer
 # expect-feedback: test_count_with_queue_workers_are_daemons: Hint: Join every delta generator thread
 import queue
 import threading
