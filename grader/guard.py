@@ -50,7 +50,7 @@ GUARDED_FUNCTIONS = (("threading", "settrace"), ("threading", "setprofile"))
 REBOUND_LEGITIMATELY = {"_pytest.assertion.util._reprcompare", "_pytest.assertion.util._assertion_pass",
                      "_pytest.assertion.util._config",
                      # a submission may set its own: the thread watch installs its hook for each call
-                     # and finds it still there afterwards (grader.probes.threads)
+                     # and puts back the one before it afterwards (grader.probes.threads)
                      "threading.excepthook"}
 _ASKED_BY_STUDENT = {"sys._getframe", "sys._current_frames", "gc.get_objects", "gc.get_referrers",
                      "gc.get_referents", "sys.settrace", "sys.setprofile", "sys.addaudithook"}

@@ -132,8 +132,10 @@ def watch_threads() -> Iterator[ThreadLog]:
     try:
         yield log
     finally:
+        # A submission may install its own thread excepthook and leave it there: that is no tampering.
+        # It can only hide its own threads' crashes from this record, which no verdict in its favour
+        # rests on; the hook is put back to what it was before the call all the same.
         check_still_installed(threading.Thread, {"start": start, "join": join}, msg("guard.watch.threads"))
-        check_still_installed(threading, {"excepthook": excepthook}, msg("guard.watch.threads"))
         threading.Thread.start, threading.Thread.join = _ORIGINAL_START, _ORIGINAL_JOIN
         threading.excepthook = previous_hook
         log.alive_at_return = [s for s in log.started if s.thread.is_alive()]
