@@ -376,3 +376,5 @@ def test_every_thread_is_joined_before_return(target, thresholds, student_file):
 def test_rejects_thread_count_below_one(target):
     check_rejects(target, "thread_count", arr=[1, 2, 3], thread_count=0)
     check_rejects(target, "thread_count", arr=[1, 2, 3], thread_count=-2)
+    # Also with nothing to sum: a shortcut for the empty input must not skip the argument check.
+    check_rejects(target, "thread_count", arr=[], thread_count=0)
