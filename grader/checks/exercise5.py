@@ -217,7 +217,8 @@ def test_multiprocess_equals_serial_sorted_by_width(target, start_method, watche
     samples, point, widths = workload(thresholds["samples"], thresholds["widths"])
     expected = [_parzen(samples, point, w) for w in widths]
     shuffled = [widths[i] for i in np.random.default_rng(1).permutation(len(widths))]
-    for given, description in ((widths, msg("kde.call.sorted_widths")),
+    # The sorted widths as the seed makes them (np.linspace, an array), the shuffled ones as a list.
+    for given, description in ((np.array(widths), msg("kde.call.sorted_widths")),
                                (shuffled, msg("kde.call.shuffled_widths"))):
         call = watched(description, target, 2, samples, point, given)
         _returned_results(call, expected, start_method)
