@@ -141,9 +141,9 @@ def _handed_to_children(call) -> int:
 
 
 def _not_received(call) -> int:
-    """How many of the strings the call returned never came from a child: made by the parent beside
-    children that sent something else. (Not judged for a process pool, whose results reach the
-    parent inside the pool.)"""
+    """How many of the strings the call returned (random strings, or collect_items' 'item') never came
+    from a child: made by the parent beside children that sent something else. (Not judged for a
+    process pool, whose results reach the parent inside the pool.)"""
     got = call.result
     if not _is_list_of_str(got) or call.pools.process_pools():
         return 0
@@ -172,7 +172,7 @@ def _no_work_done(call, grew: list[str], work: Work) -> Message | None:
     if handed:
         return msg("list.parent_made_results", call=call.description, appended="",
                    sent=msg("list.parent_handed", handed=handed))
-    unsent = _not_received(call) if work is STRINGS else 0
+    unsent = _not_received(call)
     if unsent:
         return msg("list.parent_made_results", call=call.description, appended="",
                    sent=msg("list.parent_not_received", unsent=unsent))
