@@ -66,10 +66,9 @@ class WatchedCall:
         Manager's server process is named as such: its command line is only the parent's."""
         self.left = proc.leftovers(self.before)
         servers = self.processes.manager_pids() if self.processes else set()
-        left = sorted(self.left.alive | self.left.zombies)
-        self.leftover_lines = [msg("processes.manager_server", pid=pid) if pid in servers else proc.describe(pid)
-                               for pid in left]
-        self.manager_left = any(pid in servers for pid in left)
+        self.leftover_lines = self.left.descriptions({pid: msg("processes.manager_server", pid=pid)
+                                                      for pid in servers})
+        self.manager_left = bool(servers & (self.left.alive | self.left.zombies))
         self.exit_codes = self.processes.exit_codes() if self.processes else []
 
 

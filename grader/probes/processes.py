@@ -190,9 +190,11 @@ class Leftovers:
         """True when nothing but multiprocessing's helpers was left behind."""
         return not self.alive and not self.zombies
 
-    def descriptions(self) -> list[Message]:
-        """One ``describe`` line per left-behind process (helpers excluded)."""
-        return [describe(pid) for pid in sorted(self.alive | self.zombies)]
+    def descriptions(self, known: dict[int, Message] | None = None) -> list[Message]:
+        """One ``describe`` line per left-behind process (helpers excluded), or the line `known` gives
+        for its pid (what the caller knows better than a command line can say)."""
+        known = known or {}
+        return [known.get(pid) or describe(pid) for pid in sorted(self.alive | self.zombies)]
 
 
 def leftovers(before: Iterable[int]) -> Leftovers:
