@@ -24,7 +24,7 @@ import linecache
 import sys
 import threading
 from dataclasses import dataclass, field
-from types import CodeType, FrameType
+from types import CodeType, FrameType, FunctionType
 
 _MISSING = object()
 
@@ -56,9 +56,10 @@ _LOCALS_ARE_A_VIEW = sys.version_info >= (3, 13)
 
 def _in_thread_closure(code: CodeType, name: str) -> object:
     """The value of the free variable `name` of `code` when `code` is the function the current thread
-    was started with (its closure holds the cells), else _MISSING."""
-    function = getattr(threading.current_thread(), "_target", None)
-    if getattr(function, "__code__", None) is not code or not function.__closure__:
+    was started with (its closure holds the cells), else _MISSING. Only a plain function's attributes
+    are read: a student's callable object could run code of its own on attribute access."""
+    function = vars(threading.current_thread()).get("_target")
+    if type(function) is not FunctionType or function.__code__ is not code or not function.__closure__:
         return _MISSING
     try:
         return function.__closure__[code.co_freevars.index(name)].cell_contents
