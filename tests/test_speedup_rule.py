@@ -214,6 +214,14 @@ def test_a_serial_solution_is_timed_until_enough_quiet_rounds(rule, thresholds, 
     assert (rule.verdict(measure_with(rule, thresholds, rounds, rounds=2)), rounds.done) == (FAIL, 4)
 
 
+def test_one_round_passes_but_never_fails(rule, thresholds, two_cores):
+    quiet_serial = FakeRounds([(0.9, 0.9, 1.5)] * 5)
+    assert (rule.verdict(measure_with(rule, thresholds, quiet_serial, rounds=1)), quiet_serial.done) == (
+        FAIL, thresholds["min_quiet_rounds"])
+    parallel = FakeRounds([(1.6, 1.7, 1.7)] * 5)
+    assert (rule.verdict(measure_with(rule, thresholds, parallel, rounds=1)), parallel.done) == (PASS, 1)
+
+
 def test_bursts_during_every_call_end_not_measurable_after_max_seconds(rule, thresholds, two_cores):
     rounds = FakeRounds(BURST_DURING_THE_CALL * 5)
     m = measure_with(rule, thresholds, rounds, rounds=3, max_seconds=0)
@@ -250,7 +258,8 @@ def test_rounds_that_fit_the_budget_are_all_timed_and_can_fail_a_serial_solution
         rule, thresholds, two_cores, monkeypatch):
     serial = [(0.9, 0.9, 1.5)] * 5
     rounds = SlowRounds(serial, thresholds["budget_seconds"] * 0.4, monkeypatch)
-    assert (rule.verdict(measure_with(rule, thresholds, rounds)), rounds.done) == (FAIL, thresholds["rounds"])
+    assert (rule.verdict(measure_with(rule, thresholds, rounds)), rounds.done) == (
+        FAIL, max(thresholds["rounds"], thresholds["min_quiet_rounds"]))
 
 
 def test_one_usable_core_is_not_timed_at_all(rule, thresholds, monkeypatch):
