@@ -39,6 +39,8 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     parser.add_argument("--sandbox", action="store_true", help=render(msg("help.grade.sandbox"), lang))
     parser.add_argument("--check", action="append", metavar=render(msg("help.metavar.check"), lang),
                         help=render(msg("help.grade.check"), lang))
+    parser.add_argument("--jobs", type=int, metavar=render(msg("help.metavar.n"), lang),
+                        help=render(msg("help.grade.jobs"), lang))
     return parser
 
 
@@ -104,8 +106,10 @@ def run(argv: list[str]) -> int:
     submission_dir = options.submission_dir(args.path, lang)
     exercises = _chosen_exercises(args.exercises, submission_dir, lang)
     only = _chosen_checks(args.check, exercises, lang)
-    report = Report(grade_course(exercises, submission_dir, args.include_hidden, lang, only), lang,
-                    Interpreter.current().to_dict())
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(render(msg("usage.jobs_below_one"), lang))
+    report = Report(grade_course(exercises, submission_dir, args.include_hidden, lang, only, workers=args.jobs),
+                    lang, Interpreter.current().to_dict())
     if not args.include_hidden and only is None:
         # The student's own full run: remembered for `grade list` and `grade hint`.
         progress.record(submission_dir, report)

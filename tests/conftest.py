@@ -53,6 +53,11 @@ class Graded:
         return next(c for e in self.report["exercises"] for c in e["checks"] if c["name"] == name)
 
 
+# For a test run side by side with others (pytest-xdist fills the cores already): each grading in one
+# child, as `grade --jobs 1` does, rather than one child per core, each paying the start-up again.
+ONE_CHILD = ("--jobs", "1")
+
+
 def run_grade(*args: str, cwd: Path = ROOT, timeout: float = 240, env: dict | None = None) -> Graded:
     """Run the real `grade` command (as `python -m grader`) and capture what it prints."""
     done = subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,

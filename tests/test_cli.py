@@ -57,6 +57,7 @@ def test_stub_scores_zero_with_exit_1_and_no_traceback():
     (["1", "--path", "/nonexistent/folder"], "no such folder"),
     (["--format", "xml"], "invalid choice"),
     (["1", "--path", "solutions", "--check", "test_no_such_check"], "unknown check 'test_no_such_check'"),
+    (["1", "--jobs", "0"], "--jobs must be 1 or more"),
 ])
 def test_usage_errors_exit_2_with_one_line(args, message):
     graded = run_grade(*args)
@@ -101,3 +102,22 @@ def test_check_runs_only_the_checks_named_and_is_not_remembered(tmp_path):
     assert [c["status"] for c in checks] == ["passed", "passed", "skipped"]  # the last is hidden
     assert graded.exit_code == 0
     assert not (folder / ".grade-cache.json").exists()
+
+
+def test_jobs_is_how_many_grading_children_run_at_once(monkeypatch):
+    from grader import cli
+
+    class Graded(Exception):
+        pass
+
+    seen = []
+
+    def grade_course(*args, workers=None):
+        seen.append(workers)
+        raise Graded
+
+    monkeypatch.setattr(cli, "grade_course", grade_course)
+    for jobs in ([], ["--jobs", "1"], ["--jobs", "3"]):
+        with pytest.raises(Graded):
+            cli.run(["1", "--path", str(ROOT / "solutions"), *jobs])
+    assert seen == [None, 1, 3]

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Declared, Graded, expected_feedback, run_grade, submission_with, variants, wrong_verdicts
+from conftest import (ONE_CHILD, ROOT, Declared, Graded, expected_feedback, run_grade, submission_with, variants,
+                      wrong_verdicts)
 from grader.catalog import load_catalog
 
 CATALOG = load_catalog()
@@ -40,7 +41,7 @@ def assert_as_declared(graded: Graded, declared: Declared) -> None:
 
 
 def _untimed(exercise) -> list[str]:
-    return ["--check", ",".join(spec.name for spec in exercise.checks if not spec.timing)]
+    return [*ONE_CHILD, "--check", ",".join(spec.name for spec in exercise.checks if not spec.timing)]
 
 
 def _timed(exercise) -> list[str]:
@@ -82,7 +83,8 @@ def test_reference_solution_earns_full_marks_on_the_timing_checks(exercise):
 
 @pytest.mark.parametrize("exercise", CATALOG.values(), ids=lambda e: e.id)
 def test_stub_earns_nothing(exercise):
-    graded = run_grade(exercise.id, "--path", str(ROOT / "exercises"), "--format", "json", "--include-hidden")
+    graded = run_grade(exercise.id, "--path", str(ROOT / "exercises"), "--format", "json", "--include-hidden",
+                       *ONE_CHILD)
     assert graded.exit_code == 1
     assert graded.report["score"] == 0
     assert {c["status"] for c in graded.report["exercises"][0]["checks"]} == {"failed"}
