@@ -89,6 +89,23 @@ def test_per_path_latency_lets_a_later_request_finish_first():
     assert records["/slow"].end - records["/slow"].start >= 0.3
 
 
+def test_release_at_answers_every_request_once_that_many_are_in_flight():
+    # A latency no test run waits out: the requests end only because the peak released them.
+    with LatencyServer(latency=600, release_at=3) as server:
+        bodies = fetch_together(server, ["/a", "/b", "/c"])
+        later = fetch(server.url("/d"))
+        peak = server.peak_in_flight()
+    assert bodies == [body_for(path) for path in ("/a", "/b", "/c")] and later == body_for("/d")
+    assert peak == 3
+
+
+def test_below_release_at_requests_wait_out_their_latency():
+    with LatencyServer(latency=0.2, release_at=3) as server:
+        fetch_together(server, ["/a", "/b"])
+        records = server.requests
+    assert len(records) == 2 and all(record.end - record.start >= 0.2 for record in records)
+
+
 def test_not_found_paths_answer_404():
     with LatencyServer(not_found={"/gone"}) as server:
         with pytest.raises(urllib.error.HTTPError) as raised:

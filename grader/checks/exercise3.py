@@ -288,14 +288,14 @@ def _check_bodies(fetch: Fetch, call: Message, urls: list[str], paths: list[str]
 
 def test_fetch_concurrent_has_every_request_in_flight_at_once(target, serve, thresholds):
     for n, workers, latency in thresholds["cases"]:
-        server = serve(latency)
+        count = n if workers is None else workers
+        server = serve(latency, release_at=count)
         paths = [f"/all/{workers}/{i}" for i in range(n)]
         urls = [server.url(path) for path in paths]
         call = _call(n, workers)
         fetch = _fetch(target, urls, **({} if workers is None else {"max_workers": workers}))
         _require_requests_from_threads(fetch, call)
         _check_bodies(fetch, call, urls, paths)
-        count = n if workers is None else workers
         peak = server.peak_in_flight()
         if peak < count:
             fewer = _why_fewer_in_flight(fetch, count)

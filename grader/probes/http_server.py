@@ -50,6 +50,9 @@ class LatencyServer:
     latencies: per-path overrides of `latency`, e.g. to make later URLs answer first.
     not_found: paths answered with 404 (after the latency).
     stalled: paths never answered: the connection is held for `stall_seconds`, or until `close()`.
+    release_at: once this many requests are in flight at once, every request held by its latency
+        is answered at once, and later ones without waiting: a check that looks for that peak ends
+        as soon as it is seen, and waits out the latencies only when it is not.
     """
 
     def __init__(
@@ -60,18 +63,21 @@ class LatencyServer:
         not_found: Collection[str] = (),
         stalled: Collection[str] = (),
         stall_seconds: float = 60.0,
+        release_at: int | None = None,
     ) -> None:
         self.latency = latency
         self.latencies = dict(latencies or {})
         self.not_found = frozenset(not_found)
         self.stalled = frozenset(stalled)
         self.stall_seconds = stall_seconds
+        self.release_at = release_at
         self._requests: list[RequestRecord] = []
         self._in_flight = 0
         self._peak = 0
         self._changed = threading.Condition()
-        # Every wait in a handler is on this event, so closing cuts latencies and stalls short.
+        # Stalls wait on this event and latencies on the next, so closing cuts both short.
         self._closing = threading.Event()
+        self._answer_now = threading.Event()
         self._httpd = _HTTPServer(self)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -112,10 +118,13 @@ class LatencyServer:
         with self._changed:
             self._requests.clear()
             self._peak = self._in_flight
+            if not self._closing.is_set():
+                self._answer_now.clear()
 
     def close(self) -> None:
         """Stop serving, release stalled requests and join every server thread."""
         self._closing.set()
+        self._answer_now.set()
         self._httpd.shutdown()
         self._thread.join()
         self._httpd.server_close()
@@ -133,7 +142,7 @@ class LatencyServer:
             self._closing.wait(self.stall_seconds)
             status = None
         else:
-            self._closing.wait(self.latencies.get(path, self.latency))
+            self._answer_now.wait(self.latencies.get(path, self.latency))
             status = 404 if path in self.not_found else 200
         # Logged before the answer is sent, so a client that has its answer finds it in the log.
         self._leave(RequestRecord(path, start, _clock(), threading.current_thread().name, status))
@@ -143,6 +152,8 @@ class LatencyServer:
         with self._changed:
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
+            if self.release_at is not None and self._in_flight >= self.release_at:
+                self._answer_now.set()
             self._changed.notify_all()
             return _clock()
 
