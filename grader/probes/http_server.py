@@ -123,8 +123,9 @@ class LatencyServer:
 
     def close(self) -> None:
         """Stop serving, release stalled requests and join every server thread."""
-        self._closing.set()
-        self._answer_now.set()
+        with self._changed:  # not between reset()'s look at _closing and its clear
+            self._closing.set()
+            self._answer_now.set()
         self._httpd.shutdown()
         self._thread.join()
         self._httpd.server_close()
