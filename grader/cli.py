@@ -106,9 +106,8 @@ def run(argv: list[str]) -> int:
     submission_dir = options.submission_dir(args.path, lang)
     exercises = _chosen_exercises(args.exercises, submission_dir, lang)
     only = _chosen_checks(args.check, exercises, lang)
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError(render(msg("usage.jobs_below_one"), lang))
-    report = Report(grade_course(exercises, submission_dir, args.include_hidden, lang, only, workers=args.jobs),
+    workers = options.jobs(args.jobs, lang)
+    report = Report(grade_course(exercises, submission_dir, args.include_hidden, lang, only, workers=workers),
                     lang, Interpreter.current().to_dict())
     if not args.include_hidden and only is None:
         # The student's own full run: remembered for `grade list` and `grade hint`.

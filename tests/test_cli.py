@@ -6,6 +6,7 @@ import json
 import pytest
 
 from conftest import ROOT, run_grade
+from grader import cli
 
 CHECK_KEYS = {"name", "target", "status", "points", "max_points", "visibility", "feedback", "reason", "duration_s",
               "details", "message"}
@@ -105,8 +106,6 @@ def test_check_runs_only_the_checks_named_and_is_not_remembered(tmp_path):
 
 
 def test_jobs_is_how_many_grading_children_run_at_once(monkeypatch):
-    from grader import cli
-
     class Graded(Exception):
         pass
 

@@ -64,8 +64,7 @@ def run(argv: list[str]) -> int:
     """Parse `argv`, run the batch, print its summary."""
     lang = options.lang_of(argv)
     args = build_parser(lang).parse_args(argv)
-    if args.jobs < 1:
-        raise UsageError(render(msg("usage.batch.jobs_below_one"), lang))
+    options.jobs(args.jobs, lang)
     if not args.submissions.is_dir():
         raise UsageError(render(msg("usage.batch.no_submissions", path=args.submissions), lang))
     if args.out.exists() and not args.out.is_dir():

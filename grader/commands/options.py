@@ -1,5 +1,5 @@
-"""What the student's commands (`list`, `hint`, `watch`) share: `--path`, `--lang`, the exercise
-argument, and their usage errors in the student's language."""
+"""What the commands (`grade` and its subcommands) share: `--path`, `--lang`, `--jobs`, the exercise
+argument, and their usage errors in the reader's language."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,6 +27,13 @@ def parser(prog: str, description: Message, exercise: bool, lang: str) -> Parser
                         help=render(msg("help.path"), lang))
     result.add_argument("--lang", choices=language.LANGUAGES, help=render(msg("help.command.lang"), lang))
     return result
+
+
+def jobs(value: int | None, lang: str) -> int | None:
+    """`--jobs` as given (None: not given), which must be at least 1."""
+    if value is not None and value < 1:
+        raise UsageError(render(msg("usage.jobs_below_one"), lang))
+    return value
 
 
 def submission_dir(path: Path | None, lang: str) -> Path:
