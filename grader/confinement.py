@@ -95,14 +95,15 @@ class Layers:
                 pass
 
 
-def _libc():
+def libc():
+    """The C library, for the calls Python does not wrap (prctl, unshare)."""
     # The interpreter's own symbols include the C library's: finding it by name would run
     # `ldconfig -p` in a subprocess on every call, in every grading.
     return ctypes.CDLL(None, use_errno=True)
 
 
 def _become_subreaper(layers: Layers) -> None:
-    if _libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0:
+    if libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0:
         layers.active["reaper"] = msg("sandbox.layer.reaper")
     else:
         layers.skipped["reaper"] = msg("sandbox.skip.reaper", error=os.strerror(ctypes.get_errno()))
@@ -116,7 +117,7 @@ def _loopback_up() -> None:
 
 
 def _network_off(layers: Layers) -> None:
-    if _libc().unshare(CLONE_NEWNET) != 0:
+    if libc().unshare(CLONE_NEWNET) != 0:
         layers.skipped["network"] = msg("sandbox.skip.no_namespace", error=os.strerror(ctypes.get_errno()))
         return
     try:

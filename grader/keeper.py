@@ -1,6 +1,7 @@
 """The keeper: a small trusted process between the runner and the grading child.
 
-The runner starts the keeper; the keeper applies the confinement layers the machine allows, starts
+The runner starts the keeper (as a new interpreter, `main`, or forked from the fork server,
+`run_forked`); the keeper applies the confinement layers the machine allows, starts
 the grading child (`grader.worker`) under them, copies the child's output into capped files, and
 when the child ends, or the runner asks it to stop (SIGTERM), kills every process the child left
 behind, however it detached itself: the keeper is a child subreaper, so a grandchild that called
@@ -12,18 +13,27 @@ never imports the student's code.
 """
 from __future__ import annotations
 
+import ctypes
+import importlib
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import traceback
 from pathlib import Path
 
-from grader.confinement import KeeperConfig, Layers, apply_in_child, apply_in_keeper, give_workdir_to_user
+from grader.confinement import KeeperConfig, Layers, apply_in_child, apply_in_keeper, give_workdir_to_user, libc
+from grader.sandbox import WORKER_CODE
 
 _KILL_ROUNDS = 50
+# The exit status of a forked worker whose confinement could not be applied: it never ran the checks.
+WORKER_NOT_STARTED = 70
+PR_SET_DUMPABLE = 4
 
 
 def _descendants(root: int) -> list[int]:
@@ -81,14 +91,14 @@ def _reap() -> None:
 class _CappedCopy(threading.Thread):
     """Copies one of the child's output pipes into a file, keeping at most `limit` bytes."""
 
-    def __init__(self, pipe, path: str, limit: int):
+    def __init__(self, fd: int, path: str, limit: int):
         super().__init__(daemon=True)
-        self.pipe, self.path, self.limit, self.cut = pipe, path, limit, False
+        self.fd, self.path, self.limit, self.cut = fd, path, limit, False
 
     def run(self) -> None:
         kept = 0
         with open(self.path, "wb") as out:
-            while chunk := os.read(self.pipe.fileno(), 65536):
+            while chunk := os.read(self.fd, 65536):
                 room = self.limit - kept
                 if len(chunk) > room:
                     self.cut = True
@@ -97,6 +107,23 @@ class _CappedCopy(threading.Thread):
                     out.write(chunk)
                     out.flush()
                     kept += len(chunk)
+
+
+class _ForkedWorker:
+    """A worker forked from the keeper itself (see `run_forked`), with the two calls `_supervise` makes."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def wait(self) -> int:
+        _, status = os.waitpid(self.pid, 0)
+        return os.waitstatus_to_exitcode(status)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,8 +136,75 @@ def main(argv: list[str] | None = None) -> None:
                               pass_fds=tuple(config.pass_fds), preexec_fn=lambda: apply_in_child(config, layers))
     for fd in config.pass_fds:
         os.close(fd)
-    copies = [_CappedCopy(worker.stdout, config.stdout, config.output_bytes),
-              _CappedCopy(worker.stderr, config.stderr, config.output_bytes)]
+    _supervise(config, layers, worker, worker.stdout.fileno(), worker.stderr.fileno())
+
+
+def run_forked(config: KeeperConfig) -> None:
+    """The keeper's work in a process forked from the fork server (`grader.forkserver`), which has
+    pytest and the grader imported already: the worker is forked from it too and runs
+    `grader.worker.main` in place, after the same confinement as a worker started as a new interpreter.
+    A worker command other than the grader's own is started as a new interpreter, as by `main`."""
+    from grader import worker  # imported already in the fork server; never by a keeper started as `main`
+
+    if config.worker_argv[1:3] != ["-c", WORKER_CODE]:
+        main([config.to_json()])
+    layers = apply_in_keeper(config)
+    give_workdir_to_user(config.workdir, layers)
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        _become_worker(config, layers, out_write, err_write)
+        worker.main(config.worker_argv[3:])
+    for fd in (out_write, err_write, *config.pass_fds):
+        os.close(fd)
+    _supervise(config, layers, _ForkedWorker(pid), out_read, err_read)
+
+
+def _become_worker(config: KeeperConfig, layers: Layers, out_write: int, err_write: int) -> None:
+    """In the forked worker: the descriptors, folder, limits and user a new worker interpreter would
+    have; a failure ends the process before any check runs."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(out_write, 1)
+        os.dup2(err_write, 2)
+        keep_only_descriptors({0, 1, 2, *config.pass_fds})
+        os.chdir(config.workdir)
+        # The server imported with another working folder: what its finders cached of it is not this one.
+        sys.path_importer_cache.clear()
+        importlib.invalidate_caches()
+        apply_in_child(config, layers)
+        # What a new interpreter starts with. Dumpable: a process that changed its user is not until
+        # it runs a new program, and its /proc/self would belong to root. SIGPIPE ignored. A
+        # multiprocessing key of its own, not the one every child of the fork server would share.
+        if libc().prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE)")
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        multiprocessing.current_process().authkey = os.urandom(32)
+        tempfile.tempdir = None
+        sys.argv = config.worker_argv[1:2] + config.worker_argv[3:]
+    except BaseException:  # noqa: BLE001 - whatever failed, the worker must not run unconfined
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(WORKER_NOT_STARTED)
+
+
+def keep_only_descriptors(keep: set[int]) -> None:
+    """Close every open file descriptor of this process but those in `keep`."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _supervise(config: KeeperConfig, layers: Layers, worker, out_fd: int, err_fd: int) -> None:
+    """Copy the worker's output, stop it on SIGTERM, and when it ends kill what it left behind and
+    write the status file; never returns."""
+    copies = [_CappedCopy(out_fd, config.stdout, config.output_bytes),
+              _CappedCopy(err_fd, config.stderr, config.output_bytes)]
     for copy in copies:
         copy.start()
 
@@ -130,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     os._exit(0)
 
 
-def _forward(worker: subprocess.Popen, signum: int) -> None:
+def _forward(worker, signum: int) -> None:
     try:
         os.kill(worker.pid, signum)
     except ProcessLookupError:

@@ -121,9 +121,7 @@ def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec
     secret = new_secret()
     os.write(secret_write, secret)
     os.close(secret_write)
-    # Started with -c, not -m: processes the student's code spawns then have no main module to
-    # import again, so each of them starts without loading pytest.
-    args = ["-c", "from grader.worker import main; main()", "--exercise", exercise.id,
+    args = ["-c", sandbox.WORKER_CODE, "--exercise", exercise.id,
             "--submission", str(workspace.submission), "--checks", ",".join(spec.name for spec in checks),
             "--events-fd", str(write_fd), "--secret-fd", str(secret_read), "--hung", hangs.to_arg()]
     try:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grader
+from grader import forkserver
 from grader.confinement import KeeperConfig
 
 OUTPUT_TAIL_BYTES = 16_384
@@ -29,6 +30,9 @@ OUTPUT_TAIL_BYTES = 16_384
 ALLOWED_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "SYSTEMROOT")
 SUBMISSION_FILE_SUFFIXES = (".py", ".txt", ".csv", ".json")
 SUBMISSION_FILE_MAX_BYTES = 2 << 20
+# The grading child is `python -c WORKER_CODE ARGS...`: with -c, not -m, processes the student's code
+# spawns have no main module to import again, so each of them starts without loading pytest.
+WORKER_CODE = "from grader.worker import main; main()"
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ class Workspace:
 class Child:
     """A running grading child (behind its keeper) and the files holding its output."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen | forkserver.ForkedKeeper
     workspace: Workspace
     returncode: int | None = None
     status: dict = field(default_factory=dict)
@@ -160,16 +164,22 @@ def _tail(path: Path) -> str:
 
 
 def start(args: list[str], pass_fds: tuple[int, ...], limits: Limits, workspace: Workspace) -> Child:
-    """Start `python args...` as a confined grading child, behind a keeper."""
+    """Start `python args...` as a confined grading child, behind a keeper: forked from this process's
+    fork server where it can give one, else as new interpreters."""
     config = KeeperConfig(
         worker_argv=[sys.executable, *args], workdir=str(workspace.work), environment=workspace.environment(),
         pass_fds=list(pass_fds), stdout=str(workspace.keeper / "stdout"),
         stderr=str(workspace.keeper / "stderr"), status_file=str(workspace.keeper / "status.json"),
         output_bytes=limits.output_bytes, memory_bytes=limits.memory_bytes, cpu_seconds=limits.cpu_seconds,
         max_processes=limits.max_processes, network=limits.network, drop_user=limits.drop_user)
-    with open(workspace.keeper / "keeper-stderr", "wb") as keeper_log:
+    keeper_log = workspace.keeper / "keeper-stderr"
+    forked = forkserver.server().start_keeper(config, cwd=str(workspace.keeper), stderr=str(keeper_log),
+                                              environment=workspace.environment(), fds=pass_fds)
+    if forked is not None:
+        return Child(forked, workspace)
+    with open(keeper_log, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-c", "from grader.keeper import main; main()", config.to_json()],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=keeper_log,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
             cwd=workspace.keeper, env=workspace.environment(), pass_fds=pass_fds, start_new_session=True)
     return Child(process, workspace)

@@ -52,9 +52,8 @@ FORGED_LINES = f"""
 
 FORGERIES = {
     "fd_from_the_command_line_then_os_exit": FORGED_LINES + """
-    import os
-    _args = open("/proc/self/cmdline", "rb").read().split(b"\\0")
-    os.write(int(_args[_args.index(b"--events-fd") + 1]), _lines)
+    import os, sys
+    os.write(int(sys.argv[sys.argv.index("--events-fd") + 1]), _lines)
     os._exit(0)
     """,
     "every_descriptor_then_sys_exit": FORGED_LINES + """
@@ -519,9 +518,8 @@ def test_output_written_past_pytests_capture_is_cut_and_the_report_says_so(tmp_p
     pipes (every pipe but the event pipe, whose number the command line shows) reaches the keeper,
     which keeps 1 MiB of each and says it cut the rest."""
     graded = _grade(tmp_path, with_attack("""
-        import os, stat
-        _args = open("/proc/self/cmdline", "rb").read().split(b"\\0")
-        _events = int(_args[_args.index(b"--events-fd") + 1])
+        import os, stat, sys
+        _events = int(sys.argv[sys.argv.index("--events-fd") + 1])
         for _name in os.listdir("/proc/self/fd"):
             _fd = int(_name)
             try:
