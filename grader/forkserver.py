@@ -141,7 +141,13 @@ def _base_environment(environment: dict[str, str]) -> dict[str, str]:
 
 
 def _become_subreaper() -> bool:
-    return libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 and hasattr(os, "pidfd_open")
+    """Make this process the one its keepers are re-parented to; False where that, or waiting for
+    them through a pidfd (Linux 5.3, and a container's seccomp may refuse it), cannot be done."""
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return False
+    return libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
 _SERVERS: dict[int, ForkServer] = {}
