@@ -4,7 +4,8 @@ The multiprocessing checks run once per start method (`fork` and `spawn`): what 
 forked child inherits the parent's memory fails under spawn, with feedback that says so. Every call is
 made under the process probes (grader.probes.mpcall): they see which children were started and with
 what target, what the parent sent and received itself, and what was left running when the call
-returned.
+returned. A call that returned is made once per start method and judged by every check that asks for
+it (`_observe`).
 
 The checks of kind `concurrency` (catalog) judge how the children did the work; they earn their points
 only when the call really did it: the right number of child processes started, each given a function
@@ -13,6 +14,7 @@ for "no concurrent work" (`_require_work_in_children`).
 """
 from __future__ import annotations
 
+import multiprocessing
 import string
 from dataclasses import dataclass
 
@@ -108,21 +110,40 @@ def _lists_grown_with_unsent_text(submission, before: dict[str, tuple[int, int]]
     return sorted(grown)
 
 
+# The calls made so far in this grading child, by start method, function and arguments.
+_OBSERVED: dict[tuple[str | None, int, str], tuple] = {}
+
+
+def _observe(watched, submission, description: str, function, *args):
+    """The watched call `function(*args)` under the current start method, and the module lists it
+    appended results to that no child sent (results the parent made itself).
+
+    Made once, by the first check that needs it, and shared by the checks that judge the same call:
+    collect_items' three checks ask for the same calls, and under spawn each call starts new
+    interpreters. A call that raised is not kept: each check that needs it calls again, and says
+    what it saw."""
+    __tracebackhide__ = True
+    key = (multiprocessing.get_start_method(allow_none=True), id(function), description)
+    if key not in _OBSERVED:
+        before = _module_lists(submission)
+        call = _watch(watched, description, function, *args)
+        _OBSERVED[key] = call, _lists_grown_with_unsent_text(submission, before, _received_texts(call))
+    return _OBSERVED[key]
+
+
 def _call_for_work(watched, submission, description: str, function, *args):
     """Call a function whose concurrent work a check judges; return the watched call and the module
-    lists it appended results to that no child sent (results the parent made itself).
+    lists it appended results to that no child sent (see `_observe`).
 
     A call that waited on processes it created but never started at all did no concurrent work.
     """
     __tracebackhide__ = True
-    before = _module_lists(submission)
     try:
-        call = _watch(watched, description, function, *args)
+        return _observe(watched, submission, description, function, *args)
     except NeverStartedFeedback as exc:
         if exc.none_started:
             raise Feedback(exc.message, exc.hint, NO_CONCURRENT_WORK) from None
         raise
-    return call, _lists_grown_with_unsent_text(submission, before, _received_texts(call))
 
 
 def _handed_to_children(call) -> int:
@@ -239,9 +260,9 @@ def test_answer_list_explains_separate_memory(target, check_spec):
     check_answer(target, check_spec)
 
 
-def test_collect_items_returns_n_processes_items(target, start_method, watched, thresholds):
+def test_collect_items_returns_n_processes_items(target, submission, start_method, watched, thresholds):
     for n in thresholds["sizes"]:
-        call = _watch(watched, f"collect_items({n})", target, n)
+        call, _ = _observe(watched, submission, f"collect_items({n})", target, n)
         got = call.result
         if _is_list_of_str(got) and got == ["item"] * n:
             continue
