@@ -366,7 +366,8 @@ def test_exercise_files_are_found_at_most_two_folders_down(tmp_path):
 def test_the_store_reads_back_what_it_wrote_and_drops_a_torn_last_line(tmp_path):
     store = Store(tmp_path / "results.jsonl")
     result = ExerciseResult.from_dict({"exercise": "exercise2", "title": "Sum", "checks": []})
-    first = Record("ann", result, "c1", "k1")
+    # A time of its own: a record without one takes the time of each to_line(), a second apart when slow.
+    first = Record("ann", result, "c1", "k1", graded_at="2026-12-01T10:00:00+00:00")
     store.append(first)
     with (tmp_path / "results.jsonl").open("a", encoding="utf-8") as handle:
         handle.write('{"exercise": "exercise4", "tit')  # a power cut in the middle of a line
