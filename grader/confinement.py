@@ -3,8 +3,9 @@
 A layer that the machine does not allow (no root, no writable cgroup, no network namespaces, an
 interpreter the unprivileged user cannot run) is skipped and the reason recorded, so a report can say
 what protected a run. Applied in two places: in the keeper before it starts the child
-(`apply_in_keeper`: subreaper, network namespace, cgroups) and in the child between fork and exec
-(`apply_in_child`: resource limits, cgroup membership, unprivileged user).
+(`apply_in_keeper`: subreaper, network namespace, cgroups) and in the child between fork and exec, or
+before it runs the checks when it is forked without exec (`apply_in_child`: resource limits, cgroup
+membership, unprivileged user).
 """
 from __future__ import annotations
 
@@ -255,7 +256,8 @@ def give_workdir_to_user(workdir: str, layers: Layers) -> None:
 
 
 def apply_in_child(config: KeeperConfig, layers: Layers) -> None:
-    """Runs in the grading child between fork and exec: limits, cgroups, then the user."""
+    """Runs in the grading child after fork, before it runs anything of the grader's or the student's:
+    limits, cgroups, then the user."""
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     for path in layers.cgroups:
         Path(path, "cgroup.procs").write_text(str(os.getpid()))
