@@ -9,7 +9,7 @@ grading child gets (`Workspace.environment`) but for HOME and TMPDIR, which are 
 For each grading it sends the keeper's configuration, and the descriptors the child inherits, over a
 UNIX socket. The server forks a go-between, which forks the keeper and exits: the keeper is then
 re-parented to the runner, which is a child subreaper, so the runner waits for it, signals it and
-reads its status as it would for a keeper it had started itself (`ForkedKeeper`). The keeper
+reads its status as it would for a keeper it had started itself (`ForkedProcess`). The keeper
 (`grader.keeper.run_forked`) forks the worker in turn, under the same confinement.
 
 The server holds nothing a student may not see: configurations (paths, the allowlisted environment)
@@ -24,16 +24,16 @@ import importlib
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import traceback
 
-from grader.confinement import KeeperConfig, libc
+from grader.confinement import PR_SET_CHILD_SUBREAPER, KeeperConfig, libc
 
 PRELOADED = ("pytest", "pytest_timeout", "grader.plugin", "grader.fixtures", "grader.worker", "grader.keeper")
-PR_SET_CHILD_SUBREAPER = 36
 MAX_REQUEST = 1 << 20
 MAX_DESCRIPTORS = 8
 # Received descriptors are first moved above the numbers a grading child is told to use.
@@ -42,9 +42,10 @@ HIGH_DESCRIPTORS = 256
 PER_GRADING = ("HOME", "TMPDIR")
 
 
-class ForkedKeeper:
-    """A keeper forked by the server and re-parented to this process, waited for through a pidfd:
-    what `sandbox.Child` uses of a `subprocess.Popen`."""
+class ForkedProcess:
+    """A process known by its pid that is this process's child, though not started by `subprocess`
+    (a keeper re-parented from the server, or a worker the keeper forked), waited for through a
+    pidfd: what `sandbox.Child` and the keeper use of a `subprocess.Popen`."""
 
     def __init__(self, pid: int):
         self.pid = pid
@@ -55,7 +56,7 @@ class ForkedKeeper:
         if self.returncode is not None:
             return self.returncode
         if timeout is not None and not select.select([self._pidfd], [], [], timeout)[0]:
-            raise subprocess.TimeoutExpired(f"keeper {self.pid}", timeout)
+            raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
         try:
             _, status = os.waitpid(self.pid, 0)
             self.returncode = os.waitstatus_to_exitcode(status)
@@ -66,7 +67,13 @@ class ForkedKeeper:
 
     def send_signal(self, signum: int) -> None:
         if self.returncode is None:
-            os.kill(self.pid, signum)
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 class ForkServer:
@@ -79,7 +86,7 @@ class ForkServer:
         self._environment: dict[str, str] = {}
 
     def start_keeper(self, config: KeeperConfig, cwd: str, stderr: str, environment: dict[str, str],
-                     fds: tuple[int, ...]) -> ForkedKeeper | None:
+                     fds: tuple[int, ...]) -> ForkedProcess | None:
         """A keeper for `config`, forked by the server, with `fds` at the same numbers; or None when
         the server cannot give one."""
         if any(fd < 3 for fd in fds):
@@ -100,7 +107,7 @@ class ForkServer:
             else:
                 return None
         answer = json.loads(reply)
-        return ForkedKeeper(answer["pid"]) if "pid" in answer else None
+        return ForkedProcess(answer["pid"]) if "pid" in answer else None
 
     def _ask(self, request: bytes, fds: tuple[int, ...]) -> bytes:
         try:
@@ -140,14 +147,20 @@ def _base_environment(environment: dict[str, str]) -> dict[str, str]:
     return {**environment, **{name: "/nonexistent" for name in PER_GRADING if name in environment}}
 
 
-def _become_subreaper() -> bool:
-    """Make this process the one its keepers are re-parented to; False where that, or waiting for
-    them through a pidfd (Linux 5.3, and a container's seccomp may refuse it), cannot be done."""
+def available() -> bool:
+    """Whether this machine lets a process wait for a child through a pidfd (Linux 5.3; a
+    container's seccomp may refuse it), without which the server is not used."""
     try:
         os.close(os.pidfd_open(os.getpid()))
     except (AttributeError, OSError):
         return False
-    return libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    return True
+
+
+def _become_subreaper() -> bool:
+    """Make this process the one its keepers are re-parented to; False where that, or waiting for
+    them, cannot be done."""
+    return available() and libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
 _SERVERS: dict[int, ForkServer] = {}

@@ -28,6 +28,7 @@ import traceback
 from pathlib import Path
 
 from grader.confinement import KeeperConfig, Layers, apply_in_child, apply_in_keeper, give_workdir_to_user, libc
+from grader.forkserver import ForkedProcess
 from grader.sandbox import WORKER_CODE
 
 _KILL_ROUNDS = 50
@@ -109,23 +110,6 @@ class _CappedCopy(threading.Thread):
                     kept += len(chunk)
 
 
-class _ForkedWorker:
-    """A worker forked from the keeper itself (see `run_forked`), with the two calls `_supervise` makes."""
-
-    def __init__(self, pid: int):
-        self.pid = pid
-
-    def kill(self) -> None:
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-    def wait(self) -> int:
-        _, status = os.waitpid(self.pid, 0)
-        return os.waitstatus_to_exitcode(status)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: `python -c "from grader.keeper import main; main()" CONFIG_JSON`."""
     config = KeeperConfig.from_json((argv or sys.argv[1:])[0])
@@ -147,7 +131,7 @@ def run_forked(config: KeeperConfig) -> None:
     from grader import worker  # imported already in the fork server; never by a keeper started as `main`
 
     if config.worker_argv[1:3] != ["-c", WORKER_CODE]:
-        main([config.to_json()])
+        main([config.to_json()])  # never returns
     layers = apply_in_keeper(config)
     give_workdir_to_user(config.workdir, layers)
     out_read, out_write = os.pipe()
@@ -158,7 +142,7 @@ def run_forked(config: KeeperConfig) -> None:
         worker.main(config.worker_argv[3:])
     for fd in (out_write, err_write, *config.pass_fds):
         os.close(fd)
-    _supervise(config, layers, _ForkedWorker(pid), out_read, err_read)
+    _supervise(config, layers, ForkedProcess(pid), out_read, err_read)
 
 
 def _become_worker(config: KeeperConfig, layers: Layers, out_write: int, err_write: int) -> None:

@@ -44,6 +44,8 @@ class Attempt:
     output_cut: bool = False
     # (check, error) when pytest or the grader's hooks failed in the child; the check may be "".
     internal_error: tuple[str, str] | None = None
+    # Whether the child said anything: it says the import starts before any code of the student's runs.
+    heard: bool = False
 
 
 def _out_of_protocol(attempt: Attempt, event, expected: set[str]) -> Message | None:
@@ -77,6 +79,7 @@ def _read_events(child: sandbox.Child, read_fd: int, checks: list[CheckSpec], ex
             if not chunk:
                 return attempt
             for event in reader.feed(chunk):
+                attempt.heard = True
                 problem = _out_of_protocol(attempt, event, expected)
                 if problem is not None:
                     reader.problems.append(problem)
@@ -183,11 +186,14 @@ def _why_unfinished(attempt: Attempt, spec: CheckSpec, exercise: Exercise, limit
 
 def _why_never_ran(attempt: Attempt) -> Message:
     last_lines = "\n".join(attempt.stderr.strip().splitlines()[-5:])
-    return msg("runner.never_ran", code=attempt.returncode,
-               output=msg("runner.output", output=last_lines) if last_lines else "")
+    output = msg("runner.output", output=last_lines) if last_lines else ""
+    if not attempt.heard:
+        # Nothing of the student's ran: the child failed to start (its confinement refused, say).
+        return _grader_error(msg("runner.child_never_started", code=attempt.returncode, output=output))
+    return msg("runner.never_ran", code=attempt.returncode, output=output)
 
 
-def _grader_error(error: str) -> Message:
+def _grader_error(error: str | Message) -> Message:
     return msg("verdict.grader_error", error=error)
 
 
@@ -266,7 +272,7 @@ def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec]
         if remaining and unfinished is None and not (progressed and not attempt.tampered):
             # A child that ended between checks without finishing any is not tried again: the next
             # would end the same way. One that finished some goes on in a fresh child.
-            why, reason = _why_never_ran(attempt), _unfinished_reason(attempt)
+            why, reason = _why_never_ran(attempt), (_unfinished_reason(attempt) if attempt.heard else GRADER_ERROR)
             if attempt.tampered:
                 why = _why_unfinished(attempt, remaining[0], exercise, limits, hangs)
             elif attempt.internal_error is not None:

@@ -106,7 +106,7 @@ class Workspace:
 class Child:
     """A running grading child (behind its keeper) and the files holding its output."""
 
-    process: subprocess.Popen | forkserver.ForkedKeeper
+    process: subprocess.Popen | forkserver.ForkedProcess
     workspace: Workspace
     returncode: int | None = None
     status: dict = field(default_factory=dict)

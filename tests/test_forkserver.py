@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -22,7 +21,7 @@ EXERCISE = load_catalog()["exercise1"]
 REFERENCE = (ROOT / "solutions" / EXERCISE.module).read_text(encoding="utf-8")
 CHECK = EXERCISE.check("test_count_with_lock_returns_every_increment")
 
-needs_server = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork server is Linux's")
+needs_server = pytest.mark.skipif(not forkserver.available(), reason="no pidfd here: the keeper starts as before")
 
 
 def _parent_of(pid: int) -> int:
@@ -30,11 +29,18 @@ def _parent_of(pid: int) -> int:
         return int(stat.read().rsplit(b")", 1)[1].split()[1])
 
 
-def _grade(tmp_path, source: str):
+def _grade(tmp_path, source: str, limits: Limits = Limits()):
     folder = tmp_path / "submission"
     folder.mkdir(exist_ok=True)
     (folder / EXERCISE.module).write_text(source, encoding="utf-8")
-    return run_checks(EXERCISE, folder, [CHECK], limits=Limits())[CHECK.name]
+    return run_checks(EXERCISE, folder, [CHECK], limits=limits)[CHECK.name]
+
+
+class NoServer:
+    """A machine without a fork server: every keeper starts as a new interpreter."""
+
+    def start_keeper(self, *args, **kwargs):
+        return None
 
 
 @needs_server
@@ -43,7 +49,7 @@ def test_a_keeper_from_the_server_is_the_runners_child_and_reports_as_a_new_one(
     workspace = Workspace.create(tmp_path / "empty")
     child = sandbox.start(["-c", "print('from the child')"], pass_fds=(), limits=Limits(), workspace=workspace)
     try:
-        assert isinstance(child.process, forkserver.ForkedKeeper)
+        assert isinstance(child.process, forkserver.ForkedProcess)
         assert _parent_of(child.process.pid) == os.getpid()
         assert child.process.wait(timeout=60) == 0
         child.kill(Limits())
@@ -97,10 +103,6 @@ def test_the_forked_worker_starts_as_a_new_interpreter_would(tmp_path):
 
 
 def test_without_a_server_the_keeper_is_a_new_interpreter_and_the_verdicts_are_the_same(tmp_path, monkeypatch):
-    class NoServer:
-        def start_keeper(self, *args, **kwargs):
-            return None
-
     monkeypatch.setattr(forkserver, "server", NoServer)
     started = []
     real_start = sandbox.start
@@ -122,3 +124,14 @@ def test_without_a_server_the_keeper_is_a_new_interpreter_and_the_verdicts_are_t
     """)
     assert _grade(tmp_path, one_short).status == "failed"
     assert started == ["Popen", "Popen"]
+
+
+@pytest.mark.parametrize("with_server", [True, False], ids=["forked", "new interpreter"])
+def test_a_child_that_cannot_be_confined_never_runs_and_is_the_graders_error(tmp_path, monkeypatch, with_server):
+    """A limit the machine refuses (here a CPU limit above its hard maximum) ends the child before
+    anything of the student's runs: the grader's error, never the student's "exited"."""
+    if not with_server:
+        monkeypatch.setattr(forkserver, "server", NoServer)
+    result = _grade(tmp_path, REFERENCE, Limits(cpu_seconds=-5))
+    assert (result.status, result.reason) == ("error", "grader error"), result.feedback
+    assert "before it ran any of your code" in result.feedback
