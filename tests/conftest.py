@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import compileall
+import contextlib
+import io
 import json
 import re
 import shutil
@@ -63,6 +65,22 @@ def run_grade(*args: str, cwd: Path = ROOT, timeout: float = 240, env: dict | No
     done = subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout, env=env)
     return Graded(done.returncode, done.stdout, done.stderr)
+
+
+def grade_here(*args: str) -> Graded:
+    """Run `grade` through its own entry point (`grader.cli.main`) in this test process, and capture
+    what it writes.
+
+    The submission is graded in grading children exactly as from the command line. What this saves is
+    two new interpreters per grading: the command's own, and its fork server's, which here outlives
+    the call and serves this test process's next grading (about 0.3 s of CPU each). The tests of the
+    command as a program (its exit codes, environment and start-up) use `run_grade`."""
+    from grader import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(args))
+    return Graded(code, out.getvalue(), err.getvalue())
 
 
 def submission_with(tmp_path: Path, module: str, source: Path) -> Path:

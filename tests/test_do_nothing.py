@@ -16,7 +16,7 @@ import textwrap
 
 import pytest
 
-from conftest import NOT_MEASURABLE, ONE_CHILD, ROOT, run_grade
+from conftest import NOT_MEASURABLE, ONE_CHILD, ROOT, grade_here
 from grader.catalog import load_catalog
 
 CATALOG = load_catalog()
@@ -97,8 +97,8 @@ TIMED_CASES = [(e, f) for e, f in CASES if any(spec.timing and f in spec.calls f
 
 def _assert_only_result_and_argument_points(exercise_id: str, function: str, folder, checks: list[str]) -> None:
     exercise = CATALOG[exercise_id]
-    graded = run_grade(exercise.id, "--path", str(folder), "--format", "json", "--include-hidden", *ONE_CHILD,
-                       "--check", ",".join(checks))
+    graded = grade_here(exercise.id, "--path", str(folder), "--format", "json", "--include-hidden", *ONE_CHILD,
+                        "--check", ",".join(checks))
     assert [check["name"] for check in graded.report["exercises"][0]["checks"]] == checks
     wrong = []
     for check in graded.report["exercises"][0]["checks"]:

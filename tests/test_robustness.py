@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import GRADER_ERROR, ONE_CHILD, ROOT, run_grade
+from conftest import GRADER_ERROR, ONE_CHILD, ROOT, grade_here
 from grader.catalog import load_catalog
 
 CATALOG = load_catalog()
@@ -66,7 +66,7 @@ def test_every_check_fails_the_wrong_submission_without_a_grader_error(exercise,
     folder = tmp_path / "submission"
     folder.mkdir()
     (folder / exercise.module).write_text(wrong_submission(exercise, behaviour), encoding="utf-8")
-    graded = run_grade(exercise.id, "--path", str(folder), "--format", "json", "--include-hidden", *ONE_CHILD)
+    graded = grade_here(exercise.id, "--path", str(folder), "--format", "json", "--include-hidden", *ONE_CHILD)
     checks = graded.report["exercises"][0]["checks"]
     assert not [c for c in checks if c["reason"] == GRADER_ERROR], graded.stdout
     not_failed = [f"{c['name']}: {c['status']} ({c['reason']}): {c['feedback'][:300]}" for c in checks

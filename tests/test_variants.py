@@ -1,4 +1,4 @@
-"""Every exercise graded through the real `grade` command, hidden checks included: the reference
+"""Every exercise graded through `grade`'s own entry point, hidden checks included: the reference
 solution earns full marks, the stub nothing, and each realistic submission under tests/variants/
 gets exactly the verdicts it declares: status `failed` for the checks on its `# expect-fail:` line,
 status `error` with the reason for those on its `# expect-error: check (reason)` line, `passed` for
@@ -8,6 +8,8 @@ whatever the variant declared: a grader crash can never pass for a student's mis
 
 The checks that measure time (`timing` in the catalog) are graded in a run of their own, marked
 `timing`: the README's test command runs those tests alone, after the others have run side by side.
+Where a variant's untimed checks declare a function hung, its timing checks are graded as a whole
+`grade` grades them after that hang: told of it, each waits only briefly for that function.
 
 One allowance, and only one: a check that could not measure what it needs on a busy machine says so
 (status skipped, reason "not measurable") instead of guessing. Such a skip never counts as a pass or
@@ -20,9 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (ONE_CHILD, ROOT, Declared, Graded, expected_feedback, run_grade, submission_with, variants,
+from conftest import (ONE_CHILD, ROOT, Declared, Graded, expected_feedback, grade_here, submission_with, variants,
                       wrong_verdicts)
 from grader.catalog import load_catalog
+from grader.hangs import Hangs
+from grader.interpreter import Interpreter
+from grader.report import TIMED_OUT, Report
+from grader.runner import grade_exercise
+from grader.writers import WRITERS
 
 CATALOG = load_catalog()
 CASES = [(exercise, variant) for exercise in CATALOG.values() for variant in variants(exercise.id)]
@@ -40,17 +47,39 @@ def assert_as_declared(graded: Graded, declared: Declared) -> None:
     assert graded.exit_code == (1 if really_failed else 0)
 
 
-def _untimed(exercise) -> list[str]:
-    return [*ONE_CHILD, "--check", ",".join(spec.name for spec in exercise.checks if not spec.timing)]
+def _check_names(exercise, timing: bool) -> list[str]:
+    return [spec.name for spec in exercise.checks if spec.timing == timing]
 
 
-def _timed(exercise) -> list[str]:
-    return ["--check", ",".join(spec.name for spec in exercise.checks if spec.timing)]
+def _hangs_declared_before_timing(exercise, declared: Declared) -> Hangs:
+    """The functions the variant's untimed checks declare hung (`timed out`), which the test of those
+    checks verifies. A whole `grade` runs the timing checks after them, and tells them of those
+    hangs (grader.course), so that each waits only briefly for a function that already hung."""
+    hangs = Hangs()
+    for name, reason in declared.errors:
+        if reason == TIMED_OUT and not exercise.check(name).timing:
+            hangs.record(exercise.check(name))
+    return hangs
 
 
-def _grade_as_declared(exercise, folder, variant: Path | None, checks: list[str]) -> None:
-    graded = run_grade(exercise.id, "--path", str(folder), "--format", "json", "--include-hidden", *checks)
-    assert_as_declared(graded, Declared.of(variant) if variant else Declared())
+def _grade_after_hangs(exercise, folder, checks: list[str], hangs: Hangs) -> Graded:
+    """`checks` graded as a whole `grade` grades them once its untimed checks have met `hangs`."""
+    result = grade_exercise(exercise, folder, include_hidden=True, only=frozenset(checks), hangs=hangs)
+    report = Report([result], "en", Interpreter.current().to_dict())
+    return Graded(0 if report.full_marks else 1, WRITERS["json"](report), "")
+
+
+def _grade_as_declared(exercise, folder, variant: Path | None, timing: bool = False) -> None:
+    declared = Declared.of(variant) if variant else Declared()
+    checks = _check_names(exercise, timing)
+    hangs = _hangs_declared_before_timing(exercise, declared) if timing else Hangs()
+    if hangs.first_in:
+        graded = _grade_after_hangs(exercise, folder, checks, hangs)
+    else:
+        one_child = () if timing else ONE_CHILD
+        graded = grade_here(exercise.id, "--path", str(folder), "--format", "json", "--include-hidden",
+                            *one_child, "--check", ",".join(checks))
+    assert_as_declared(graded, declared)
     ran = {check["name"] for check in graded.report["exercises"][0]["checks"]}
     for check, phrase in expected_feedback(variant) if variant else []:
         if check in ran:
@@ -60,31 +89,31 @@ def _grade_as_declared(exercise, folder, variant: Path | None, checks: list[str]
 @pytest.mark.parametrize("exercise, variant", CASES, ids=[f"{e.id}-{v.stem}" for e, v in CASES])
 def test_variant_fails_exactly_the_checks_it_declares(exercise, variant, tmp_path):
     """The checks that do not measure time, which may run beside other tests."""
-    _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant, _untimed(exercise))
+    _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant)
 
 
 @pytest.mark.timing
 @pytest.mark.parametrize("exercise, variant", TIMED_CASES, ids=[f"{e.id}-{v.stem}" for e, v in TIMED_CASES])
 def test_variant_gets_the_timing_verdicts_it_declares(exercise, variant, tmp_path):
     """The checks that measure time, run with nothing beside them (`-m timing`)."""
-    _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant, _timed(exercise))
+    _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant, timing=True)
 
 
 @pytest.mark.parametrize("exercise", CATALOG.values(), ids=lambda e: e.id)
 def test_reference_solution_earns_full_marks(exercise):
-    _grade_as_declared(exercise, ROOT / "solutions", None, _untimed(exercise))
+    _grade_as_declared(exercise, ROOT / "solutions", None)
 
 
 @pytest.mark.timing
 @pytest.mark.parametrize("exercise", TIMED, ids=lambda e: e.id)
 def test_reference_solution_earns_full_marks_on_the_timing_checks(exercise):
-    _grade_as_declared(exercise, ROOT / "solutions", None, _timed(exercise))
+    _grade_as_declared(exercise, ROOT / "solutions", None, timing=True)
 
 
 @pytest.mark.parametrize("exercise", CATALOG.values(), ids=lambda e: e.id)
 def test_stub_earns_nothing(exercise):
-    graded = run_grade(exercise.id, "--path", str(ROOT / "exercises"), "--format", "json", "--include-hidden",
-                       *ONE_CHILD)
+    graded = grade_here(exercise.id, "--path", str(ROOT / "exercises"), "--format", "json", "--include-hidden",
+                        *ONE_CHILD)
     assert graded.exit_code == 1
     assert graded.report["score"] == 0
     assert {c["status"] for c in graded.report["exercises"][0]["checks"]} == {"failed"}
