@@ -38,8 +38,9 @@ from grader.report import (CRASHED, EXITED, IMPORT_ERROR, NOT_MEASURABLE, NOT_SU
                            UNREADABLE, CheckResult, ExerciseResult)
 
 CATALOG = load_catalog()
-EX2, EX4 = CATALOG["exercise2"], CATALOG["exercise4"]
-REFERENCE = {e.id: (ROOT / "solutions" / e.module).read_text(encoding="utf-8") for e in (EX2, EX4)}
+# exercise1 has no timing check, so its gradings run side by side; exercise2 has one.
+EX1, EX2 = CATALOG["exercise1"], CATALOG["exercise2"]
+REFERENCE = {e.id: (ROOT / "solutions" / e.module).read_text(encoding="utf-8") for e in (EX1, EX2)}
 ALL_ERROR = "all"  # every check ends in an error with the status as reason
 
 
@@ -117,16 +118,16 @@ def batch(*args: str, timeout: float = 600):
 
 
 def build_class(root: Path) -> tuple[Path, Path, dict[str, Expect]]:
-    """A class of 43 students graded on exercise2 and exercise4; most cost nothing to grade."""
+    """A class of 43 students graded on exercise1 and exercise2; most cost nothing to grade."""
     c = ClassBuilder(root / "submissions")
     c.file("ref_top", EX2, REFERENCE["exercise2"])
     c.file("ref_both", EX2, REFERENCE["exercise2"])
-    c.file("ref_both", EX4, REFERENCE["exercise4"])
+    c.file("ref_both", EX1, REFERENCE["exercise1"])
     c.file("classroom_clone", EX2, REFERENCE["exercise2"], Declared(), "repo", "exercises")  # two down
     c.file("Jane Doe_12345_assignsubmission_file_", EX2, REFERENCE["exercise2"], Declared(), "solution")
     for name in ("wrong_no_join", "wrong_answer", "wrong_drops_the_remainder"):
         c.variant(f"v2_{name}", EX2, name)
-    c.variant("v4_target_called_in_parent", EX4, "target_called_in_parent")
+    c.variant("v1_target_called_in_caller", EX1, "target_called_in_caller")
     reference = REFERENCE["exercise2"]
     c.hostile("hangs", EX2, "import threading\nthreading.Event().wait()\n" + reference, TIMED_OUT)
     c.hostile("crashes", EX2, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + reference, CRASHED)
@@ -135,9 +136,9 @@ def build_class(root: Path) -> tuple[Path, Path, dict[str, Expect]]:
     c.file("floods", EX2, reference + "\nprint('flood ' * 1_000_000)\n")
     c.zipped("zipped", {"hw/exercises/" + EX2.module: reference, "hw/README.txt": "mine"},
              {"exercise2": Declared()})
-    c.zipped("zip_escapes", {"../" + EX2.module: reference, "/tmp/" + EX4.module: reference}, {})
+    c.zipped("zip_escapes", {"../" + EX2.module: reference, "/tmp/" + EX1.module: reference}, {})
     (c.root / "broken_zip.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
-    c.expected["broken_zip"] = Expect(errors={"exercise2": UNREADABLE, "exercise4": UNREADABLE},
+    c.expected["broken_zip"] = Expect(errors={"exercise1": UNREADABLE, "exercise2": UNREADABLE},
                                       status=UNREADABLE)
     for number in range(10):
         c.folder(f"empty_{number}")
@@ -152,7 +153,7 @@ def build_class(root: Path) -> tuple[Path, Path, dict[str, Expect]]:
                       encoding="utf-8")
     for student in absent:
         c.expected[student] = Expect(status="no submission")
-    return c.root, roster, c.finish([EX2, EX4])
+    return c.root, roster, c.finish([EX1, EX2])
 
 
 @pytest.mark.slow
@@ -160,14 +161,14 @@ def test_a_generated_class_grades_end_to_end_with_every_verdict_as_expected(tmp_
     submissions, roster, expected = build_class(tmp_path)
     assert len(expected) >= 40
     out = tmp_path / "results"
-    done = batch(str(submissions), "--out", str(out), "--exercises", "2,4", "--roster", str(roster))
+    done = batch(str(submissions), "--out", str(out), "--exercises", "1,2", "--roster", str(roster))
     assert done.exit_code == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
 
     records = {record.key: record for record in read_results(out)}
     assert len(records) == 2 * len(expected) == len(read_results(out))  # one line per student and exercise
     for student, expect in expected.items():
-        for exercise in (EX2, EX4):
+        for exercise in (EX1, EX2):
             result = records[(student, exercise.id)].result
             if exercise.id in expect.graded:
                 declared = expect.graded[exercise.id]
@@ -181,13 +182,13 @@ def test_a_generated_class_grades_end_to_end_with_every_verdict_as_expected(tmp_
 
     book = read_csv(out / "gradebook.csv")
     assert book[0]["id"] == "Points Possible"
-    assert (book[0]["exercise2"], book[0]["exercise4"], book[0]["total"]) == ("14", "16", "30")
+    assert (book[0]["exercise1"], book[0]["exercise2"], book[0]["total"]) == ("17", "14", "31")
     rows = {row["id"]: row for row in book[1:]}
     assert list(rows) == sorted(expected)
     for student, expect in expected.items():
-        scores = {e.id: (expected_score(e, expect.graded[e.id]) if e.id in expect.graded else 0.0) for e in (EX2, EX4)}
+        scores = {e.id: (expected_score(e, expect.graded[e.id]) if e.id in expect.graded else 0.0) for e in (EX1, EX2)}
         row = rows[student]
-        assert (float(row["exercise2"]), float(row["exercise4"])) == (scores["exercise2"], scores["exercise4"]), student
+        assert (float(row["exercise1"]), float(row["exercise2"])) == (scores["exercise1"], scores["exercise2"]), student
         assert float(row["total"]) == sum(scores.values())
         assert row["status"] == expect.status, student
     assert rows["ref_top"]["name"] == "Ada Lovelace" and rows["ref_both"]["percent"] == "100.0"
@@ -207,8 +208,8 @@ def test_a_generated_class_grades_end_to_end_with_every_verdict_as_expected(tmp_
     assert f"Students: {len(expected)} " in summary
     for student in ("hangs", "crashes", "exits", "syntax_error", "broken_zip"):
         assert f"| {student} | exercise2 | {expected[student].status} |" in summary
-    assert_charts_load(out / "summary.html", ["exercise2: scores", "exercise2: pass rate per check",
-                                              "exercise4: scores", "exercise4: pass rate per check"])
+    assert_charts_load(out / "summary.html", ["exercise1: scores", "exercise1: pass rate per check",
+                                              "exercise2: scores", "exercise2: pass rate per check"])
 
 
 def assert_charts_load(page: Path, titles: list[str]) -> None:
@@ -227,11 +228,11 @@ def assert_charts_load(page: Path, titles: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def small_class(tmp_path_factory) -> Path:
-    """Two exercise4 gradings that can run side by side, one exercise2 grading (a timing check:
+    """Two exercise1 gradings that can run side by side, one exercise2 grading (a timing check:
     alone), and two students with nothing to grade."""
     c = ClassBuilder(tmp_path_factory.mktemp("small") / "submissions")
-    c.file("s1", EX4, REFERENCE["exercise4"])
-    c.variant("s2", EX4, "target_called_in_parent")
+    c.file("s1", EX1, REFERENCE["exercise1"])
+    c.variant("s2", EX1, "target_called_in_caller")
     c.file("s3", EX2, REFERENCE["exercise2"])
     c.folder("s4")
     c.folder("s5")
@@ -241,7 +242,7 @@ def small_class(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def uninterrupted(small_class, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("uninterrupted")
-    done = batch(str(small_class), "--out", str(out), "--exercises", "2,4", "--jobs", "1")
+    done = batch(str(small_class), "--out", str(out), "--exercises", "1,2", "--jobs", "1")
     assert done.exit_code == 0, done.stderr
     return out
 
@@ -254,7 +255,7 @@ def _verdicts(out: Path) -> dict:
 @pytest.mark.slow
 def test_jobs_2_gives_the_same_verdicts_as_jobs_1(small_class, uninterrupted, tmp_path):
     out = tmp_path / "parallel"
-    done = batch(str(small_class), "--out", str(out), "--exercises", "2,4", "--jobs", "2")
+    done = batch(str(small_class), "--out", str(out), "--exercises", "1,2", "--jobs", "2")
     assert done.exit_code == 0, done.stderr
     assert _verdicts(out) == _verdicts(uninterrupted)
     assert (out / "gradebook.csv").read_text() == (uninterrupted / "gradebook.csv").read_text()
@@ -271,7 +272,7 @@ def _gradings(out: Path) -> list[tuple[str, str]]:
 @pytest.mark.slow
 def test_a_batch_killed_midway_resumes_without_regrading_finished_work(small_class, uninterrupted, tmp_path):
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "grader", "batch", str(small_class), "--out", str(out), "--exercises", "2,4"]
+    command = [sys.executable, "-m", "grader", "batch", str(small_class), "--out", str(out), "--exercises", "1,2"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         # Killed once the first whole grading is on file (the cheap not-gradable lines come first).
@@ -284,7 +285,7 @@ def test_a_batch_killed_midway_resumes_without_regrading_finished_work(small_cla
     before = _gradings(out)
     assert 1 <= len(before) < 3
 
-    done = batch(str(small_class), "--out", str(out), "--exercises", "2,4")
+    done = batch(str(small_class), "--out", str(out), "--exercises", "1,2")
     assert done.exit_code == 0, done.stderr
     after = _gradings(out)
     assert len(after) == len(set(after)) == 3  # every gradable job graded exactly once, in both runs
@@ -301,11 +302,11 @@ def test_rerun_grades_only_what_changed_and_regrade_grades_all(small_class, unin
     changed = tmp_path / "changed"
     shutil.copytree(small_class, changed)
     (changed / "s3" / EX2.module).unlink()
-    done = batch(str(changed), "--out", str(out), "--exercises", "2,4")
+    done = batch(str(changed), "--out", str(out), "--exercises", "1,2")
     assert done.exit_code == 0, done.stderr
     assert "This run: 0 graded, 9 unchanged and kept" in done.stdout  # s3's exercise2 is not submitted now
     assert read_results(out)[-1].result.status == NOT_SUBMITTED
-    done = batch(str(changed), "--out", str(out), "--exercises", "4", "--regrade", "--jobs", "2")
+    done = batch(str(changed), "--out", str(out), "--exercises", "1", "--regrade", "--jobs", "2")
     assert "This run: 2 graded" in done.stdout
 
 
@@ -403,11 +404,11 @@ def test_retry_open_grades_not_measurable_checks_again_and_only_those(small_clas
     check.status, check.reason, check.points, check.feedback = "skipped", NOT_MEASURABLE, 0.0, "Not measurable"
     (out / "results.jsonl").write_text("".join(r.to_line() for r in records), encoding="utf-8")
 
-    kept = batch(str(small_class), "--out", str(out), "--exercises", "2,4")
+    kept = batch(str(small_class), "--out", str(out), "--exercises", "1,2")
     assert "This run: 0 graded, 10 unchanged and kept, 0 retried" in kept.stdout
     assert f"| s3 | exercise2 | {NOT_MEASURABLE} |" in kept.stdout
 
-    done = batch(str(small_class), "--out", str(out), "--exercises", "2,4", "--retry-open")
+    done = batch(str(small_class), "--out", str(out), "--exercises", "1,2", "--retry-open")
     assert "This run: 0 graded, 10 unchanged and kept, 1 retried" in done.stdout
     last = read_results(out)[-1]
     assert (last.key, last.grading) == (("s3", "exercise2"), RETRIED)
@@ -422,7 +423,7 @@ def test_dask_on_a_local_cluster_gives_the_same_results_as_the_local_pool(small_
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, resources={"cores": 2}, processes=True,
                                   dashboard_address=":0") as cluster:
         out = tmp_path / "dask"
-        done = batch(str(small_class), "--out", str(out), "--exercises", "2,4",
+        done = batch(str(small_class), "--out", str(out), "--exercises", "1,2",
                      "--scheduler", cluster.scheduler_address)
     assert done.exit_code == 0, done.stderr[-2000:]
     assert _verdicts(out) == _verdicts(uninterrupted)
@@ -459,11 +460,11 @@ def test_progress_off_a_terminal_is_one_plain_line_per_job():
 
 def test_lang_ru_writes_the_students_feedback_in_russian(small_class, tmp_path):
     out = tmp_path / "ru"
-    done = batch(str(small_class), "--out", str(out), "--exercises", "4", "--lang", "ru")
+    done = batch(str(small_class), "--out", str(out), "--exercises", "1", "--lang", "ru")
     assert done.exit_code == 0, done.stderr
     feedback = (out / "feedback" / "s2.md").read_text(encoding="utf-8")
     assert feedback.startswith("# Отзыв для s2")
-    assert "\nИтого: " in feedback and "## exercise4: LIST в процессе" in feedback
+    assert "\nИтого: " in feedback and "## exercise1: Упражнение №1 (гонка за счётчик)" in feedback
     failed = feedback[feedback.index("**НЕВЕРНО**"):]
     said = failed.splitlines()[1]
     assert said.startswith("  > ") and re.search("[а-яА-Я]", said), failed[:500]
@@ -517,7 +518,7 @@ def test_summary_html_shows_every_chart_in_a_browser(uninterrupted, tmp_path):
         server.server_close()
     found = re.search(r'<p id="charts">(\d+) of (\d+) charts loaded</p>', shown.stdout)
     assert found, shown.stdout[-2000:] + shown.stderr[-2000:]
-    # Two charts per exercise graded (scores, and each check's pass rate): exercise2 and exercise4.
+    # Two charts per exercise graded (scores, and each check's pass rate): exercise1 and exercise2.
     assert (int(found[1]), int(found[2])) == (4, 4)
 
 
