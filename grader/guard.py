@@ -60,6 +60,9 @@ _ASKED_BY_STUDENT = {"sys._getframe", "sys._current_frames", "gc.get_objects", "
 DISPATCHERS = tuple(os.sep + os.path.join(*path) for path in (
     ("threading.py",), ("concurrent", "futures", "thread.py"), ("multiprocessing", "pool.py"), ("sched.py",),
     ("weakref.py",)))
+# Code in a dispatcher's file that reads frames for itself, never for a callable it was handed: a pool
+# worker formats the traceback of a task that raised, to send it to the caller as text.
+READS_FRAMES_FOR_ITSELF = frozenset({"ExceptionWithTraceback.__init__"})
 _WATCHED_EVENTS = frozenset({"open", "os.kill", "os.killpg", "object.__getattr__", "import", *_ASKED_BY_STUDENT})
 
 
@@ -116,21 +119,24 @@ class Guard:
             return function(*args, **kwargs)
         return guarded
 
-    def _asker(self) -> str | None:
-        """The file of the code that asked for the audited operation (None when none is known)."""
+    def _asker(self):
+        """The code (a code object) that asked for the audited operation, None when none is known."""
         frame = sys._getframe(2)
         while frame is not None and (frame.f_code.co_filename == __file__
                                      or frame.f_code.co_filename.endswith(TRANSPARENT)):
             frame = frame.f_back
-        return frame.f_code.co_filename if frame is not None else None
+        return frame.f_code if frame is not None else None
 
     def _asked_by_student(self) -> bool:
         asker = self._asker()
-        return asker == self.student_file or (asker or "").endswith(DISPATCHERS)
+        if asker is None:
+            return False
+        return asker.co_filename == self.student_file or (
+            asker.co_filename.endswith(DISPATCHERS) and asker.co_qualname not in READS_FRAMES_FOR_ITSELF)
 
     def _asked_by_grader(self) -> bool:
         asker = self._asker()
-        return asker is not None and asker.startswith(GRADER_DIR + os.sep)
+        return asker is not None and asker.co_filename.startswith(GRADER_DIR + os.sep)
 
     def _refusal(self, event: str, args: tuple) -> Message | None:
         """What refusing `event` means, for the report; None when it is allowed."""
