@@ -18,6 +18,7 @@ measurable.
 """
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -92,11 +93,50 @@ def test_variant_fails_exactly_the_checks_it_declares(exercise, variant, tmp_pat
     _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant)
 
 
+def _code_the_timing_checks_run(exercise, source: str) -> str:
+    """The module as its timing checks run it: without docstrings, comments and layout (an AST dump),
+    and without the functions that only untimed checks call."""
+    timed_calls = {function for spec in exercise.checks if spec.timing for function in spec.calls}
+    untimed_only = {spec.target for spec in exercise.checks} - timed_calls
+    tree = ast.parse(source)
+    tree.body = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name in untimed_only)]
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(node) is not None:
+            node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def _timed_as_the_reference(exercise, variant: Path) -> bool:
+    """Whether the variant declares nothing about the timing checks and runs the reference's code in
+    everything they call: then its timing verdicts are the reference's, graded by
+    test_reference_solution_earns_full_marks_on_the_timing_checks."""
+    declared = Declared.of(variant)
+    about_timing = {name for name in {*declared.failed, *dict(declared.errors)} if exercise.check(name).timing}
+    reference = (ROOT / "solutions" / exercise.module).read_text(encoding="utf-8")
+    return not about_timing and (_code_the_timing_checks_run(exercise, variant.read_text(encoding="utf-8"))
+                                 == _code_the_timing_checks_run(exercise, reference))
+
+
 @pytest.mark.timing
 @pytest.mark.parametrize("exercise, variant", TIMED_CASES, ids=[f"{e.id}-{v.stem}" for e, v in TIMED_CASES])
 def test_variant_gets_the_timing_verdicts_it_declares(exercise, variant, tmp_path):
     """The checks that measure time, run with nothing beside them (`-m timing`)."""
+    if _timed_as_the_reference(exercise, variant):
+        pytest.skip("the timing checks run the reference's code here: its own test grades them")
     _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant, timing=True)
+
+
+def test_a_variant_changed_where_a_timing_check_calls_is_timed_itself():
+    """The comparison that spares a variant its timing run sees a change in a function a timing check
+    calls, and in the module's own code, but not in a function only untimed checks call."""
+    exercise = CATALOG["exercise5"]
+    reference = (ROOT / "solutions" / exercise.module).read_text(encoding="utf-8")
+    code = _code_the_timing_checks_run(exercise, reference)
+    swapped = reference.replace("args=(samples, x, w)", "args=(x, samples, w)")
+    assert swapped != reference and _code_the_timing_checks_run(exercise, swapped) != code
+    assert _code_the_timing_checks_run(exercise, reference + "\nimport os\n") != code
+    cubes_changed = reference.replace('method="map"', 'method="apply"')
+    assert cubes_changed != reference and _code_the_timing_checks_run(exercise, cubes_changed) == code
 
 
 @pytest.mark.parametrize("exercise", CATALOG.values(), ids=lambda e: e.id)
