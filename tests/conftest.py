@@ -5,12 +5,15 @@ import compileall
 import contextlib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,10 +25,26 @@ def pytest_configure(config):
     compileall.compile_dir(ROOT / "grader", quiet=1)
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected what will not run
 def pytest_collection_modifyitems(items):
-    """The tests marked `slow` first, each group in its own order: a parallel run hands them out
-    while the others are still to come, instead of ending with one worker busy on them alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The tests marked `slow` dealt out to the front of each worker's share, so that a parallel run
+    starts them all at once instead of ending with one worker busy on them alone.
+
+    `--dist worksteal` (README's test command) gives each of its N workers one contiguous N-th of
+    the list at the start, and a worker that runs out takes the end of another's share: a slow test
+    at the front of every share starts early, wherever it is. Each group keeps its own order."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    rest = [item for item in items if item.get_closest_marker("slow") is None]
+    ordered, left = [], len(items)
+    for worker in range(workers):
+        size = left // (workers - worker)  # the size of the share worksteal hands this worker
+        dealt = slow[worker::workers]
+        filled = max(0, size - len(dealt))
+        ordered += dealt + rest[:filled]
+        del rest[:filled]
+        left -= size
+    items[:] = ordered + rest
 
 
 VARIANTS = Path(__file__).parent / "variants"
