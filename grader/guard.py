@@ -131,8 +131,10 @@ class Guard:
         asker = self._asker()
         if asker is None:
             return False
+        # co_qualname is new in 3.11: on 3.10 no dispatcher's code is taken as reading for itself.
         return asker.co_filename == self.student_file or (
-            asker.co_filename.endswith(DISPATCHERS) and asker.co_qualname not in READS_FRAMES_FOR_ITSELF)
+            asker.co_filename.endswith(DISPATCHERS)
+            and getattr(asker, "co_qualname", None) not in READS_FRAMES_FOR_ITSELF)
 
     def _asked_by_grader(self) -> bool:
         asker = self._asker()
