@@ -26,6 +26,7 @@ import pytest
 from conftest import (ONE_CHILD, ROOT, Declared, Graded, expected_feedback, grade_here, submission_with, variants,
                       wrong_verdicts)
 from grader.catalog import load_catalog
+from grader.cli import EXIT_FULL_MARKS, EXIT_NOT_FULL
 from grader.hangs import Hangs
 from grader.interpreter import Interpreter
 from grader.report import TIMED_OUT, Report
@@ -67,7 +68,7 @@ def _grade_after_hangs(exercise, folder, checks: list[str], hangs: Hangs) -> Gra
     """`checks` graded as a whole `grade` grades them once its untimed checks have met `hangs`."""
     result = grade_exercise(exercise, folder, include_hidden=True, only=frozenset(checks), hangs=hangs)
     report = Report([result], "en", Interpreter.current().to_dict())
-    return Graded(0 if report.full_marks else 1, WRITERS["json"](report), "")
+    return Graded(EXIT_FULL_MARKS if report.full_marks else EXIT_NOT_FULL, WRITERS["json"](report), "")
 
 
 def _grade_as_declared(exercise, folder, variant: Path | None, timing: bool = False) -> None:
@@ -107,11 +108,12 @@ def _code_the_timing_checks_run(exercise, source: str) -> str:
 
 
 def _timed_as_the_reference(exercise, variant: Path) -> bool:
-    """Whether the variant declares nothing about the timing checks and runs the reference's code in
-    everything they call: then its timing verdicts are the reference's, graded by
-    test_reference_solution_earns_full_marks_on_the_timing_checks."""
+    """Whether the variant declares nothing about the timing checks (no failure, error or feedback)
+    and runs the reference's code in everything they call: then its timing verdicts are the
+    reference's, graded by test_reference_solution_earns_full_marks_on_the_timing_checks."""
     declared = Declared.of(variant)
-    about_timing = {name for name in {*declared.failed, *dict(declared.errors)} if exercise.check(name).timing}
+    named = {*declared.failed, *dict(declared.errors), *(check for check, _ in expected_feedback(variant))}
+    about_timing = {name for name in named if exercise.check(name).timing}
     reference = (ROOT / "solutions" / exercise.module).read_text(encoding="utf-8")
     return not about_timing and (_code_the_timing_checks_run(exercise, variant.read_text(encoding="utf-8"))
                                  == _code_the_timing_checks_run(exercise, reference))
