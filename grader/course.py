@@ -5,7 +5,8 @@ their checks run at once in grading children, as many as there are cores. With f
 cores, an exercise's checks are split between children too, by the time the catalog says each takes
 (`seconds`), so that `grade 1` on two cores takes about half as long. A check that measures time
 (`timing` in the catalog) would be slowed by its neighbours and judge the machine instead of the
-student: those checks run afterwards, one exercise at a time, with nothing beside them.
+student: those checks run afterwards, one exercise at a time, with nothing beside them. So does a
+check that ran beside others and said it could not judge there (not measurable).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from grader.catalog import CheckSpec, Exercise
 from grader.hangs import Hangs
 from grader.probes.cpu import usable_cores
-from grader.report import CheckResult, ExerciseResult
+from grader.report import NOT_MEASURABLE, CheckResult, ExerciseResult
 from grader.runner import assemble, checks_to_run, grade_exercise, run_checks
 
 # A grading child costs about 0.4 s to start (the interpreter, pytest, the student's imports): a
@@ -52,10 +53,10 @@ class _Grading:
     # A function that hung in one run is waited for briefly by the exercise's other runs too.
     hangs: Hangs = field(default_factory=Hangs)
 
-    def run(self, submission_dir: Path, checks: list[CheckSpec], lang: str) -> None:
+    def run(self, submission_dir: Path, checks: list[CheckSpec], lang: str, alone: bool = True) -> None:
         found: dict = {}
         self.verdicts.update(run_checks(self.exercise, submission_dir, checks, lang=lang, layers=found,
-                                        hangs=self.hangs))
+                                        hangs=self.hangs, alone=alone))
         self.found_layers.append(found)
 
     def layers(self) -> dict:
@@ -72,8 +73,11 @@ class _Grading:
     def untimed(self) -> list[CheckSpec]:
         return [spec for spec in self.planned if not spec.timing]
 
-    def timing(self) -> list[CheckSpec]:
-        return [spec for spec in self.planned if spec.timing]
+    def to_run_alone(self, ran_beside: bool) -> list[CheckSpec]:
+        """The timing checks; with `ran_beside`, also the others that could not judge beside other
+        runs."""
+        return [spec for spec in self.planned if spec.timing or (
+            ran_beside and spec.name in self.verdicts and self.verdicts[spec.name].reason == NOT_MEASURABLE)]
 
 
 def grade_course(exercises: list[Exercise], submission_dir: Path, include_hidden: bool = False,
@@ -91,10 +95,12 @@ def grade_course(exercises: list[Exercise], submission_dir: Path, include_hidden
     if len(runs) == 1 and len(exercises) == 1:
         # Nothing to run beside it: one grading child, its checks in catalog order.
         return [grade_exercise(exercises[0], submission_dir, include_hidden, lang, only)]
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(runs)))) as pool:
-        for finished in [pool.submit(grading.run, submission_dir, share, lang) for grading, share in runs]:
+    side_by_side = max(1, min(workers, len(runs)))
+    with ThreadPoolExecutor(max_workers=side_by_side) as pool:
+        for finished in [pool.submit(grading.run, submission_dir, share, lang, side_by_side == 1)
+                         for grading, share in runs]:
             finished.result()
     for grading in gradings:
-        if grading.timing():
-            grading.run(submission_dir, grading.timing(), lang)
+        if alone := grading.to_run_alone(ran_beside=side_by_side > 1):
+            grading.run(submission_dir, alone, lang)
     return [assemble(g.exercise, g.verdicts, g.layers(), lang, only) for g in gradings]

@@ -34,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grader-submission", help="folder holding the student's exercise file")
     group.addoption("--grader-checks", default="", help="comma-separated check names to run (default: all)")
     group.addoption("--grader-hung", default="", help="functions that hung in an earlier child (function=check,...)")
+    group.addoption("--grader-beside", action="store_true",
+                    help="other work runs beside this run: a check that can judge only alone says not measurable")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -258,6 +260,14 @@ def exercise(request: pytest.FixtureRequest) -> Exercise:
 def check_spec(request: pytest.FixtureRequest) -> CheckSpec:
     """The catalog entry of the running check."""
     return _session(request).spec_for(request.node)
+
+
+@pytest.fixture(scope="session")
+def alone(request: pytest.FixtureRequest) -> bool:
+    """Whether this run has the machine to itself: no other grading runs beside it. A check whose
+    verdict would then rest on a time taken apart from the student's own says not measurable when
+    it is False, and is graded again alone."""
+    return not request.config.getoption("grader_beside")
 
 
 @pytest.fixture

@@ -114,9 +114,10 @@ def _layers_in_english(layers: dict) -> dict:
 
 
 def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec],
-                limits: sandbox.Limits, hangs: Hangs | None = None) -> Attempt:
+                limits: sandbox.Limits, hangs: Hangs | None = None, alone: bool = True) -> Attempt:
     """Run `checks` in one fresh grading child and report what it finished; `hangs` (the functions
-    that hung before) is told of every function that hangs in this child."""
+    that hung before) is told of every function that hangs in this child. `alone` says whether
+    nothing else is graded beside this child (see the checks' `alone` fixture)."""
     hangs = hangs if hangs is not None else Hangs()
     workspace = sandbox.Workspace.create(submission_dir)
     read_fd, write_fd = os.pipe()
@@ -126,7 +127,8 @@ def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec
     os.close(secret_write)
     args = ["-c", sandbox.WORKER_CODE, "--exercise", exercise.id,
             "--submission", str(workspace.submission), "--checks", ",".join(spec.name for spec in checks),
-            "--events-fd", str(write_fd), "--secret-fd", str(secret_read), "--hung", hangs.to_arg()]
+            "--events-fd", str(write_fd), "--secret-fd", str(secret_read), "--hung", hangs.to_arg(),
+            *([] if alone else ["--beside"])]
     try:
         child = sandbox.start(args, pass_fds=(write_fd, secret_read), limits=limits, workspace=workspace)
     finally:
@@ -229,17 +231,17 @@ def _unfinished_reason(attempt: Attempt) -> str:
 
 def run_checks(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec],
                limits: sandbox.Limits | None = None, lang: str = "en",
-               layers: dict | None = None, hangs: Hangs | None = None) -> dict[str, CheckResult]:
+               layers: dict | None = None, hangs: Hangs | None = None, alone: bool = True) -> dict[str, CheckResult]:
     """Every check's verdict, resuming in a fresh child after a hang, crash or exit. The
     confinement layers of the first child are put in `layers`, when given. `hangs` holds the
     functions that hung in an earlier run of the same grading (its other checks), and is told of
-    those that hang in this one."""
+    those that hang in this one. `alone` is False when other gradings may run beside these checks."""
     limits = limits or sandbox.Limits()
     results: dict[str, CheckResult] = {}
     pending = list(checks)
     hangs = hangs if hangs is not None else Hangs()
     while pending:
-        attempt = run_attempt(exercise, submission_dir, pending, limits, hangs)
+        attempt = run_attempt(exercise, submission_dir, pending, limits, hangs, alone)
         if layers is not None and not layers:
             layers.update(attempt.layers)
         if layers is not None and attempt.output_cut:
@@ -313,11 +315,12 @@ def assemble(exercise: Exercise, verdicts: dict[str, CheckResult], layers: dict,
 
 def grade_exercise(exercise: Exercise, submission_dir: Path, include_hidden: bool = False,
                    lang: str = "en", only: frozenset[str] | None = None,
-                   hangs: Hangs | None = None) -> ExerciseResult:
+                   hangs: Hangs | None = None, alone: bool = True) -> ExerciseResult:
     """Grade one exercise of a submission; hidden checks are listed but not run unless included.
-    With `only`, just the checks it names are run and listed; `hangs` as for `run_checks`."""
+    With `only`, just the checks it names are run and listed; `hangs` and `alone` as for
+    `run_checks`."""
     to_run = checks_to_run(exercise, include_hidden, only)
     layers: dict = {}
-    verdicts = (run_checks(exercise, submission_dir, to_run, lang=lang, layers=layers, hangs=hangs)
+    verdicts = (run_checks(exercise, submission_dir, to_run, lang=lang, layers=layers, hangs=hangs, alone=alone)
                 if to_run else {})
     return assemble(exercise, verdicts, layers, lang, only)

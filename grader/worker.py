@@ -21,7 +21,8 @@ from grader.events import EventChannel, EventWriter, read_secret
 STACK_DUMP_SIGNAL = signal.SIGUSR1
 
 
-def pytest_args(exercise_id: str, submission: str, checks: list[str], hung: str = "") -> list[str]:
+def pytest_args(exercise_id: str, submission: str, checks: list[str], hung: str = "",
+                beside: bool = False) -> list[str]:
     """The pytest command line for one run, isolated from any pytest configuration of the student."""
     return [
         str(CHECKS_DIR / f"{exercise_id}.py"),
@@ -40,6 +41,7 @@ def pytest_args(exercise_id: str, submission: str, checks: list[str], hung: str 
         "--grader-submission", submission,
         "--grader-checks", ",".join(checks),
         "--grader-hung", hung,
+        *(["--grader-beside"] if beside else []),
     ]
 
 
@@ -49,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--submission", required=True)
     parser.add_argument("--checks", default="")
     parser.add_argument("--hung", default="")
+    parser.add_argument("--beside", action="store_true")
     parser.add_argument("--events-fd", type=int, required=True)
     parser.add_argument("--secret-fd", type=int, required=True)
     args = parser.parse_args(argv)
@@ -58,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     dump_file = os.fdopen(os.dup(2), "w")
     faulthandler.register(STACK_DUMP_SIGNAL, file=dump_file, all_threads=True)
     checks = [name for name in args.checks.split(",") if name]
-    code = pytest.main(pytest_args(args.exercise, args.submission, checks, args.hung), plugins=[channel])
+    code = pytest.main(pytest_args(args.exercise, args.submission, checks, args.hung, args.beside), plugins=[channel])
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(int(code))

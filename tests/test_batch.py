@@ -28,9 +28,10 @@ from conftest import ROOT, VARIANTS, Declared, run_grade, wrong_verdicts
 from grader.batch.archive import ArchiveError, Caps, extract
 from grader.batch.discover import find_exercise_file
 from grader.batch.feedback import file_name
-from grader.batch.grading import after, combined, split_around_timing
+from grader.batch.grading import after, combined, grade, split_around_timing
 from grader.batch.jobs import Job
 from grader.batch.progress import progress_for
+from grader.batch.run import retry_job
 from grader.batch.store import GRADED, RETRIED, Record, Store
 from grader.catalog import load_catalog
 from grader.hangs import Hangs
@@ -541,3 +542,19 @@ def test_a_job_with_timing_checks_splits_into_its_untimed_and_timed_checks_and_c
     first["checks"][untimed.only.index("test_multiprocess_equals_serial_sorted_by_width")]["reason"] = TIMED_OUT
     assert Hangs.from_arg(after(timed, first).hung).first_in == {"multiprocess": "test_multiprocess_equals_serial_sorted_by_width"}
     assert split_around_timing(Job("s1", "exercise4", "hash", "catalog", files=(("f.py", b""),))) is None
+
+
+def test_a_benchmark_the_grader_cannot_follow_is_not_measurable_beside_others_and_judged_when_retried_alone():
+    """The side-by-side part of a split job may have company: a benchmark whose calls the grader's
+    stand-ins cannot follow is left open there, and the batch's retry (a timing job, run alone)
+    judges it."""
+    exercise = CATALOG["exercise5"]
+    source = (VARIANTS / "exercise5" / "benchmark_through_a_table_of_its_own.py").read_bytes()
+    name = "test_benchmark_times_serial_and_each_process_count"
+    job = Job("s1", "exercise5", "hash", "catalog", files=((exercise.module, source),), timing=False, only=(name,))
+    beside = ExerciseResult.from_dict(grade(job))
+    assert [(c.status, c.reason) for c in beside.checks] == [("skipped", NOT_MEASURABLE)]
+    assert "'serial', '1', '2'" in beside.checks[0].feedback
+    record = Record("s1", beside, "hash", "catalog", GRADED)
+    alone = ExerciseResult.from_dict(grade(retry_job(job, record)))
+    assert [(c.name, c.status) for c in alone.checks] == [(name, PASSED)]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from grader import course
 from grader.catalog import load_catalog
-from grader.report import PASSED, CheckResult
+from grader.report import NOT_MEASURABLE, PASSED, SKIPPED, CheckResult
 
 CATALOG = load_catalog()
 # Two exercises with timing checks and one without.
@@ -21,10 +21,11 @@ class FakeRunner:
         self.running = 0
         self.calls: list[tuple[str, bool, int]] = []  # exercise, timing run, runs going on at its start
         self.hangs: dict[tuple[str, bool], object] = {}  # the Hangs each run was given
+        self.alone: dict[tuple[str, bool], bool] = {}  # what each run was told of its company
         # The untimed runs wait for each other: the test ends in a broken barrier if they cannot overlap.
         self.barrier = threading.Barrier(side_by_side, timeout=30)
 
-    def __call__(self, exercise, submission_dir, checks, lang="en", layers=None, hangs=None):
+    def __call__(self, exercise, submission_dir, checks, lang="en", layers=None, hangs=None, alone=True):
         kinds = {spec.timing for spec in checks}
         assert len(kinds) == 1, "a run mixes timing and untimed checks"
         timing = kinds.pop()
@@ -32,6 +33,7 @@ class FakeRunner:
             self.running += 1
             self.calls.append((exercise.id, timing, self.running))
             self.hangs[exercise.id, timing] = hangs
+            self.alone[exercise.id, timing] = alone
         if not timing:
             self.barrier.wait()
         with self.lock:
@@ -51,6 +53,9 @@ def test_untimed_checks_run_side_by_side_and_timing_checks_alone_afterwards(monk
     assert sorted(e for e, _, _ in timed) == ["exercise2", "exercise5"]
     assert fake.calls[:3] == untimed, "a timing run started before every untimed run"
     assert all(running == 1 for _, _, running in timed), "a timing run had company"
+    assert {key: alone for key, alone in fake.alone.items()} == {
+        ("exercise2", False): False, ("exercise4", False): False, ("exercise5", False): False,
+        ("exercise2", True): True, ("exercise5", True): True}
     for exercise, result in zip(CHOSEN, results):
         assert [c.name for c in result.checks] == [spec.name for spec in exercise.checks]
         assert result.score == result.max_score
@@ -93,6 +98,49 @@ def test_one_exercise_on_two_cores_has_its_untimed_checks_split_between_two_runs
     assert result.score == result.max_score
 
 
+class NotMeasurableBeside:
+    """Stands for `run_checks`: passes every check, but the benchmark check is not measurable in a
+    run told it has company (or in every run, with `ever_measurable=False`)."""
+
+    def __init__(self, ever_measurable: bool = True):
+        self.ever_measurable = ever_measurable
+        self.lock = threading.Lock()
+        self.runs: list[tuple[str, list[str], bool]] = []  # exercise, checks, alone
+
+    def __call__(self, exercise, submission_dir, checks, lang="en", layers=None, hangs=None, alone=True):
+        with self.lock:
+            self.runs.append((exercise.id, [spec.name for spec in checks], alone))
+        return {spec.name: self._verdict(spec, alone) for spec in checks}
+
+    def _verdict(self, spec, alone: bool) -> CheckResult:
+        if spec.name == BENCHMARK and not (alone and self.ever_measurable):
+            return CheckResult(spec.name, spec.target, SKIPPED, 0.0, spec.points, spec.visibility, reason=NOT_MEASURABLE)
+        return CheckResult(spec.name, spec.target, PASSED, spec.points, spec.points, spec.visibility)
+
+
+BENCHMARK = "test_benchmark_times_serial_and_each_process_count"
+
+
+def test_an_untimed_check_that_could_not_judge_beside_other_runs_is_graded_again_alone(monkeypatch):
+    exercise = CATALOG["exercise5"]
+    fake = NotMeasurableBeside()
+    monkeypatch.setattr(course, "run_checks", fake)
+    [result] = course.grade_course([exercise], Path("."), include_hidden=True, workers=2)
+    assert [alone for _, _, alone in fake.runs] == [False, False, True]
+    assert fake.runs[-1][1] == [spec.name for spec in exercise.checks if spec.timing or spec.name == BENCHMARK]
+    assert result.score == result.max_score
+
+
+def test_a_check_not_measurable_alone_is_not_graded_again(monkeypatch):
+    fake = NotMeasurableBeside(ever_measurable=False)
+    monkeypatch.setattr(course, "run_checks", fake)
+    [_, result] = course.grade_course([CATALOG["exercise2"], CATALOG["exercise5"]], Path("."), include_hidden=True,
+                                      workers=1)
+    assert all(alone for _, _, alone in fake.runs)
+    assert sum(BENCHMARK in names for _, names, _ in fake.runs) == 1
+    assert {c.name: c.reason for c in result.checks}[BENCHMARK] == NOT_MEASURABLE
+
+
 def test_the_longest_runs_start_first(monkeypatch):
     fake = FakeRunner(side_by_side=1)
     monkeypatch.setattr(course, "run_checks", fake)
@@ -105,8 +153,8 @@ def test_the_longest_runs_start_first(monkeypatch):
 def test_output_cut_in_any_run_of_an_exercise_shows_in_its_report(monkeypatch):
     fake = FakeRunner(side_by_side=2)
 
-    def cut_in_the_timing_run(exercise, submission_dir, checks, lang="en", layers=None, hangs=None):
-        verdicts = fake(exercise, submission_dir, checks, lang, layers, hangs)
+    def cut_in_the_timing_run(exercise, submission_dir, checks, lang="en", layers=None, hangs=None, alone=True):
+        verdicts = fake(exercise, submission_dir, checks, lang, layers, hangs, alone)
         if checks[0].timing:
             layers.update({"output_cut": "cut", "said": {"notes": {"output_cut": {"key": "k"}}}})
         return verdicts
@@ -133,3 +181,17 @@ def test_a_share_too_small_to_be_worth_a_child_of_its_own_is_not_made():
     assert sum(spec.seconds for spec in checks) < 2 * course.MIN_SHARE_SECONDS
     assert course.shares(checks, 2) == [checks]
     assert course.shares([], 2) == []
+
+
+def test_a_whole_grade_judges_alone_a_benchmark_the_grader_cannot_follow(tmp_path):
+    """For real: beside another run the benchmark check leaves it open; `grade_course` then grades it
+    again alone, and the student gets a verdict."""
+    exercise = CATALOG["exercise5"]
+    variant = Path(__file__).parent / "variants" / "exercise5" / "benchmark_through_a_table_of_its_own.py"
+    (tmp_path / exercise.module).write_text(variant.read_text(encoding="utf-8"), encoding="utf-8")
+    benchmark = [exercise.check(BENCHMARK)]
+    beside = course.run_checks(exercise, tmp_path, benchmark, alone=False)[BENCHMARK]
+    assert (beside.status, beside.reason) == (SKIPPED, NOT_MEASURABLE)
+    with_company = frozenset({BENCHMARK, "test_cubes_returns_the_cubes_in_order_with_each_method"})
+    [result] = course.grade_course([exercise], tmp_path, only=with_company, workers=2)
+    assert {c.name: c.status for c in result.checks} == dict.fromkeys(with_company, PASSED)

@@ -26,7 +26,7 @@ def _write_files(job: Job, folder: Path) -> None:
 def _retried(exercise: Exercise, folder: Path, job: Job, previous: ExerciseResult) -> ExerciseResult:
     """`previous` with the verdicts of its open checks replaced by a new measurement."""
     specs: list[CheckSpec] = [exercise.check(name) for name in job.open_checks]
-    fresh = run_checks(exercise, folder, specs)
+    fresh = run_checks(exercise, folder, specs, alone=job.timing)
     checks = [fresh.get(check.name, check) for check in previous.checks]
     return replace(previous, checks=checks)
 
@@ -42,9 +42,10 @@ def grade(job: Job) -> dict:
             _write_files(job, Path(folder))
             if job.open_checks and job.previous is not None:
                 return _retried(exercise, Path(folder), job, ExerciseResult.from_dict(job.previous)).to_dict()
+            # Every executor runs a timing job with nothing beside it, and may run any other beside others.
             return grade_exercise(exercise, Path(folder), include_hidden=True,
                                   only=frozenset(job.only) if job.only else None,
-                                  hangs=Hangs.from_arg(job.hung)).to_dict()
+                                  hangs=Hangs.from_arg(job.hung), alone=job.timing).to_dict()
     except Exception as problem:  # noqa: BLE001 - any failure is this student's row, never the batch's end
         return grader_failed(job, problem)
 

@@ -17,7 +17,8 @@ from multiprocessing import pool as mp_pool
 
 import numpy as np
 
-from grader.feedback import CHECK_HINT, check, dependency_missing, fail, fail_without_concurrency, info, shown
+from grader.feedback import (CHECK_HINT, check, dependency_missing, fail, fail_without_concurrency, info, not_measurable,
+                             shown)
 from grader.messages import Message, msg
 from grader.probes.processes import joined
 from grader.probes.cpu import pool_seconds
@@ -331,7 +332,8 @@ class _Timed:
     A call lasts at least `at_least` seconds: the rest is waited out after the function returns."""
 
     def __init__(self, function, key, at_least: float = 0.0):
-        self.function, self.key, self.at_least, self.seconds = function, key, at_least, {}
+        self.function, self.key, self.at_least = function, key, at_least
+        self.seconds: dict[str, list[float]] = {}
 
     def __call__(self, *args, **kwargs):
         started = _perf()
@@ -339,7 +341,7 @@ class _Timed:
             return self.function(*args, **kwargs)
         finally:
             _sleep(max(0.0, started + self.at_least - _perf()))
-            self.seconds[self.key(args, kwargs)] = _perf() - started
+            self.seconds.setdefault(self.key(args, kwargs), []).append(_perf() - started)
 
 
 def _grader_timings(submission, monkeypatch, samples, point, widths, counts, serial_at_least):
@@ -357,7 +359,7 @@ def _grader_timings(submission, monkeypatch, samples, point, widths, counts, ser
 
 
 def test_benchmark_times_serial_and_each_process_count(target, submission, fork, monkeypatch, thresholds,
-                                                       request):
+                                                       request, alone):
     samples, point, widths = workload(thresholds["samples"], thresholds["widths"])
     counts = tuple(thresholds["process_counts"])
     reported, measured = _grader_timings(submission, monkeypatch, samples, point, widths, counts,
@@ -370,21 +372,34 @@ def test_benchmark_times_serial_and_each_process_count(target, submission, fork,
     check(not called or not missing, "kde.benchmark_count_not_timed", called=", ".join(called),
           missing=", ".join(missing))
     serial_padded = "serial" in measured  # timed by the grader's stand-in, which pads the call
-    for key in keys:
-        if key not in measured:  # not called in this process: time the same call ourselves
-            function = submission.serial if key == "serial" else submission.multiprocess
-            args = (samples, point, widths) if key == "serial" else (int(key), samples, point, widths)
-            started = _perf()
-            function(*args)
-            measured[key] = _perf() - started
+    apart = [key for key in keys if key not in measured]
+    if apart and not alone:
+        # Timed at another moment than the student's call, a time says as much about what ran beside
+        # each as about the benchmark: the check is graded again with nothing beside it.
+        not_measurable("kde.benchmark_timed_apart", timings=", ".join(map(repr, apart)))
+    for key in apart:  # not called in this process: time the same call ourselves
+        function = submission.serial if key == "serial" else submission.multiprocess
+        args = (samples, point, widths) if key == "serial" else (int(key), samples, point, widths)
+        started = _perf()
+        function(*args)
+        measured[key] = [_perf() - started]
     factor = thresholds["max_factor"]
     for key in keys:
-        value = reported[key]
-        ok = isinstance(value, (int, float)) and measured[key] / factor <= value <= measured[key] * factor
+        value, fastest, slowest = reported[key], min(measured[key]), max(measured[key])
+        # Called more than once, any of the calls or a summary of them (the best, a mean) is right.
+        ok = isinstance(value, (int, float)) and fastest / factor <= value <= slowest * factor
         padded = msg("kde.serial_padded") if key == "serial" and serial_padded else ""
-        check(ok, "kde.benchmark_time", timing=repr(key), value=shown(value), measured=measured[key],
-              padded=padded, factor=factor)
-    info(request, "kde.benchmark_measured", timings=", ".join(f"{k}: {measured[k]:.2f}" for k in keys))
+        check(ok, "kde.benchmark_time", timing=repr(key), value=shown(value), padded=padded, factor=factor,
+              measured=_measured(fastest, slowest, len(measured[key])))
+    info(request, "kde.benchmark_measured", timings=", ".join(
+        f"{k}: {min(measured[k]):.2f}" + (f"-{max(measured[k]):.2f}" if len(measured[k]) > 1 else "") for k in keys))
+
+
+def _measured(fastest: float, slowest: float, calls: int) -> Message:
+    """The grader's time of a call, or of the several calls of one timing."""
+    if calls == 1:
+        return msg("kde.benchmark_one_call", seconds=fastest)
+    return msg("kde.benchmark_calls", calls=calls, fastest=fastest, slowest=slowest)
 
 
 def test_plot_benchmarks_draws_the_timings(target, tmp_path, monkeypatch):
