@@ -82,25 +82,33 @@ class _Grading:
 
 def grade_course(exercises: list[Exercise], submission_dir: Path, include_hidden: bool = False,
                  lang: str = "en", only: frozenset[str] | None = None,
-                 workers: int | None = None) -> list[ExerciseResult]:
+                 workers: int | None = None, alone: bool = True, hangs: Hangs | None = None) -> list[ExerciseResult]:
     """Grade `exercises` of one submission, their untimed checks side by side (`workers` children
     at a time, default: the cores available), then their timing checks alone; results in the order
-    given."""
+    given.
+
+    With `alone` False, other work may run beside this whole grading (a batch's other jobs): every
+    run is told so, and a check that could not judge beside others is left not measurable, for the
+    caller to grade again alone. `hangs` (the functions that hung in an earlier grading of the one
+    exercise given) is told to its runs."""
+    if hangs is not None and len(exercises) != 1:
+        raise ValueError("hangs belong to one exercise's grading")
     workers = max(1, workers or usable_cores())
-    gradings = [_Grading(e, checks_to_run(e, include_hidden, only)) for e in exercises]
+    gradings = [_Grading(e, checks_to_run(e, include_hidden, only), hangs=hangs if hangs is not None else Hangs())
+                for e in exercises]
     runs = [(grading, share) for grading in gradings
             for share in shares(grading.untimed(), max(1, workers // len(exercises)))]
     # The longest first: the cores are not left to one long run at the end while the other waits.
     runs.sort(key=lambda run: sum(spec.seconds for spec in run[1]), reverse=True)
     if len(runs) == 1 and len(exercises) == 1:
-        # Nothing to run beside it: one grading child, its checks in catalog order.
-        return [grade_exercise(exercises[0], submission_dir, include_hidden, lang, only)]
+        # Nothing of its own to run beside it: one grading child, its checks in catalog order.
+        return [grade_exercise(exercises[0], submission_dir, include_hidden, lang, only, gradings[0].hangs, alone)]
     side_by_side = max(1, min(workers, len(runs)))
     with ThreadPoolExecutor(max_workers=side_by_side) as pool:
-        for finished in [pool.submit(grading.run, submission_dir, share, lang, side_by_side == 1)
+        for finished in [pool.submit(grading.run, submission_dir, share, lang, alone and side_by_side == 1)
                          for grading, share in runs]:
             finished.result()
     for grading in gradings:
-        if alone := grading.to_run_alone(ran_beside=side_by_side > 1):
-            grading.run(submission_dir, alone, lang)
+        if last := grading.to_run_alone(ran_beside=alone and side_by_side > 1):
+            grading.run(submission_dir, last, lang, alone)
     return [assemble(g.exercise, g.verdicts, g.layers(), lang, only) for g in gradings]

@@ -53,6 +53,7 @@ EXPECT_ERROR_PATTERN = re.compile(r"^# expect-error:(.*)$", re.MULTILINE)
 ERROR_ITEM = re.compile(r"\s*(test_\w+)\s*\(([^)]+)\)\s*")
 GRADER_ERROR, NOT_MEASURABLE = "grader error", "not measurable"
 FEEDBACK_PATTERN = re.compile(r"^# expect-feedback: (test_\w+): (.+)$", re.MULTILINE)
+OPEN_BESIDE_PATTERN = re.compile(r"^# expect-open-beside:(.*)$", re.MULTILINE)
 
 
 @dataclass
@@ -110,10 +111,20 @@ def submission_with(tmp_path: Path, module: str, source: Path) -> Path:
     return folder
 
 
+def _names_on(pattern: re.Pattern, variant: Path) -> set[str]:
+    match = pattern.search(variant.read_text(encoding="utf-8"))
+    return {name.strip() for name in match.group(1).split(",") if name.strip()} if match else set()
+
+
 def expected_failures(variant: Path) -> set[str]:
     """The checks a variant declares it must fail, from its `# expect-fail: a, b` line."""
-    match = EXPECT_PATTERN.search(variant.read_text(encoding="utf-8"))
-    return {name.strip() for name in match.group(1).split(",") if name.strip()} if match else set()
+    return _names_on(EXPECT_PATTERN, variant)
+
+
+def expected_open_beside(variant: Path) -> set[str]:
+    """The checks a variant declares can judge it only alone, from its `# expect-open-beside: a`
+    line: graded beside other work they must end not measurable, and alone as declared."""
+    return _names_on(OPEN_BESIDE_PATTERN, variant)
 
 
 def expected_errors(variant: Path) -> dict[str, str]:
@@ -131,20 +142,25 @@ def expected_errors(variant: Path) -> dict[str, str]:
 @dataclass(frozen=True)
 class Declared:
     """What a submission must get: the checks that fail, those that end in an error (with the
-    reason), and every other check passes (or, for a timing check, is not measurable)."""
+    reason), and every other check passes (or, for a timing check, is not measurable). Graded beside
+    other work, the checks `open_beside` must be not measurable instead."""
 
     failed: frozenset[str] = frozenset()
     errors: tuple[tuple[str, str], ...] = ()
+    open_beside: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, variant: Path) -> "Declared":
-        return cls(frozenset(expected_failures(variant)), tuple(sorted(expected_errors(variant).items())))
+        return cls(frozenset(expected_failures(variant)), tuple(sorted(expected_errors(variant).items())),
+                   frozenset(expected_open_beside(variant)))
 
 
-def wrong_verdicts(checks: list[dict], declared: Declared, known: set[str] | None = None) -> list[str]:
+def wrong_verdicts(checks: list[dict], declared: Declared, known: set[str] | None = None,
+                   beside: bool = False) -> list[str]:
     """Every check whose verdict differs from the declaration, as a line saying how. A check that
     ends in the grader's own error is always wrong, whatever was declared. A declared check must be
-    one of `known` (default: the checks graded): a run of some checks leaves the others out."""
+    one of `known` (default: the checks graded): a run of some checks leaves the others out.
+    `beside`: the checks were graded with other work beside them."""
     errors = dict(declared.errors)
     wrong = []
     for check in checks:
@@ -152,6 +168,9 @@ def wrong_verdicts(checks: list[dict], declared: Declared, known: set[str] | Non
         said = f"{name}: {status}" + (f" ({reason})" if reason else "") + f": {check['feedback'][:400]}"
         if reason == GRADER_ERROR:
             wrong.append(f"grader error in {said}")
+        elif beside and name in declared.open_beside:
+            if reason != NOT_MEASURABLE:
+                wrong.append(f"declared open beside other work, got {said}")
         elif name in declared.failed:
             if status != "failed":
                 wrong.append(f"declared failed, got {said}")
@@ -161,7 +180,8 @@ def wrong_verdicts(checks: list[dict], declared: Declared, known: set[str] | Non
         elif status != "passed" and reason != NOT_MEASURABLE:
             wrong.append(f"declared passed, got {said}")
     names = known if known is not None else {c["name"] for c in checks}
-    wrong += [f"declared check {n} does not exist" for n in (set(declared.failed) | set(errors)) - names]
+    declared_names = set(declared.failed) | set(errors) | set(declared.open_beside)
+    wrong += [f"declared check {n} does not exist" for n in declared_names - names]
     return wrong
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, VARIANTS, Declared, run_grade, wrong_verdicts
+from grader import course
 from grader.batch.archive import ArchiveError, Caps, extract
 from grader.batch.discover import find_exercise_file
 from grader.batch.feedback import file_name
@@ -544,6 +545,7 @@ def test_a_job_with_timing_checks_splits_into_its_untimed_and_timed_checks_and_c
     assert split_around_timing(Job("s1", "exercise4", "hash", "catalog", files=(("f.py", b""),))) is None
 
 
+@pytest.mark.timing
 def test_a_benchmark_the_grader_cannot_follow_is_not_measurable_beside_others_and_judged_when_retried_alone():
     """The side-by-side part of a split job may have company: a benchmark whose calls the grader's
     stand-ins cannot follow is left open there, and the batch's retry (a timing job, run alone)
@@ -558,3 +560,47 @@ def test_a_benchmark_the_grader_cannot_follow_is_not_measurable_beside_others_an
     record = Record("s1", beside, "hash", "catalog", GRADED)
     alone = ExerciseResult.from_dict(grade(retry_job(job, record)))
     assert [(c.name, c.status) for c in alone.checks] == [(name, PASSED)]
+
+
+class RecordedRuns:
+    """Stands for the runs of `grade_course`: records each run's checks and company, and passes every
+    check but the benchmark check, which is not measurable in a run told it has company."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.runs: list[tuple[frozenset[str], bool]] = []
+
+    def __call__(self, exercise, submission_dir, checks, lang="en", layers=None, hangs=None, alone=True):
+        with self.lock:
+            self.runs.append((frozenset(spec.name for spec in checks), alone))
+        return {spec.name: CheckResult(spec.name, spec.target, "skipped", 0.0, spec.points, spec.visibility,
+                                       reason=NOT_MEASURABLE)
+                if spec.name == "test_benchmark_times_serial_and_each_process_count" and not alone else
+                CheckResult(spec.name, spec.target, PASSED, spec.points, spec.points, spec.visibility)
+                for spec in checks}
+
+
+def test_a_job_is_graded_in_two_children_told_whether_other_jobs_run_beside_it(monkeypatch):
+    """The untimed part of a split job has company (other jobs): both its runs are told so, and
+    nothing is graded again within the job. A job graded alone (a timing part, or a whole job under
+    --jobs 1) runs its timing checks, and what was not measurable beside its other run, last."""
+    fake = RecordedRuns()
+    monkeypatch.setattr(course, "run_checks", fake)
+    exercise = CATALOG["exercise5"]
+    whole = Job("s1", "exercise5", "hash", "catalog", files=((exercise.module, b""),), timing=True)
+    untimed, timed = split_around_timing(whole)
+
+    first = ExerciseResult.from_dict(grade(untimed))
+    assert [alone for _, alone in fake.runs] == [False, False]
+    assert frozenset.union(*(names for names, _ in fake.runs)) == frozenset(untimed.only)
+    assert {c.name: c.reason for c in first.checks}["test_benchmark_times_serial_and_each_process_count"] == NOT_MEASURABLE
+
+    fake.runs.clear()
+    grade(after(timed, first.to_dict()))
+    assert fake.runs == [(frozenset(timed.only), True)]
+
+    fake.runs.clear()
+    result = ExerciseResult.from_dict(grade(whole))
+    assert [alone for _, alone in fake.runs] == [False, False, True]  # its own two runs keep each other company
+    assert fake.runs[-1][0] == frozenset(timed.only) | {"test_benchmark_times_serial_and_each_process_count"}
+    assert result.score == result.max_score

@@ -4,6 +4,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from grader import course
 from grader.catalog import load_catalog
 from grader.report import NOT_MEASURABLE, PASSED, SKIPPED, CheckResult
@@ -183,6 +185,7 @@ def test_a_share_too_small_to_be_worth_a_child_of_its_own_is_not_made():
     assert course.shares([], 2) == []
 
 
+@pytest.mark.timing
 def test_a_whole_grade_judges_alone_a_benchmark_the_grader_cannot_follow(tmp_path):
     """For real: beside another run the benchmark check leaves it open; `grade_course` then grades it
     again alone, and the student gets a verdict."""

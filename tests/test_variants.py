@@ -1,4 +1,4 @@
-"""Every exercise graded through `grade`'s own entry point, hidden checks included: the reference
+"""Every exercise graded as `grade` grades it, hidden checks included: the reference
 solution earns full marks, the stub nothing, and each realistic submission under tests/variants/
 gets exactly the verdicts it declares: status `failed` for the checks on its `# expect-fail:` line,
 status `error` with the reason for those on its `# expect-error: check (reason)` line, `passed` for
@@ -6,8 +6,11 @@ every other check, with feedback that names the mistake where it declares
 `# expect-feedback: check: phrase`. A check that ends in the grader's own error fails the test,
 whatever the variant declared: a grader crash can never pass for a student's mistake.
 
-The checks that measure time (`timing` in the catalog) are graded in a run of their own, marked
-`timing`: the README's test command runs those tests alone, after the others have run side by side.
+The checks that do not measure time are graded in one child, told (truly) that other work runs
+beside them: the other tests. The checks that measure time (`timing` in the catalog) are graded in a
+run of their own, marked `timing`: the README's test command runs those tests alone, after the others
+have run side by side. So are the checks a variant declares on its `# expect-open-beside:` line: a
+check that can judge that variant only alone, which beside other work must say "not measurable".
 Where a variant's untimed checks declare a function hung, its timing checks are graded as a whole
 `grade` grades them after that hang: told of it, each waits only briefly for that function.
 
@@ -23,10 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (ONE_CHILD, ROOT, Declared, Graded, expected_feedback, grade_here, submission_with, variants,
-                      wrong_verdicts)
+from conftest import (NOT_MEASURABLE, ONE_CHILD, ROOT, Declared, Graded, expected_feedback, grade_here, submission_with,
+                      variants, wrong_verdicts)
 from grader.catalog import load_catalog
 from grader.cli import EXIT_FULL_MARKS, EXIT_NOT_FULL
+from grader.course import grade_course
 from grader.hangs import Hangs
 from grader.interpreter import Interpreter
 from grader.report import TIMED_OUT, Report
@@ -39,18 +43,23 @@ TIMED = [exercise for exercise in CATALOG.values() if exercise.has_timing]
 TIMED_CASES = [(exercise, variant) for exercise, variant in CASES if exercise in TIMED]
 
 
-def assert_as_declared(graded: Graded, declared: Declared) -> None:
-    """Every check graded got the verdict the submission declares for it, and the exit code agrees."""
+def assert_as_declared(graded: Graded, declared: Declared, beside: bool = False) -> None:
+    """Every check graded got the verdict the submission declares for it (`beside` other work when
+    so graded), and the exit code agrees."""
     checks = graded.report["exercises"][0]["checks"]
     known = {spec.name for spec in CATALOG[graded.report["exercises"][0]["exercise"]].checks}
-    wrong = wrong_verdicts(checks, declared, known)
+    wrong = wrong_verdicts(checks, declared, known, beside)
     assert not wrong, "\n".join(wrong)
     really_failed = any(c["status"] in ("failed", "error") for c in checks)
     assert graded.exit_code == (1 if really_failed else 0)
 
 
-def _check_names(exercise, timing: bool) -> list[str]:
-    return [spec.name for spec in exercise.checks if spec.timing == timing]
+def _check_names(exercise, timing: bool, declared: Declared) -> list[str]:
+    """The checks of a variant's untimed test, or of its timing test: the timing checks, and those
+    the variant declares can judge it only alone."""
+    if timing:
+        return [spec.name for spec in exercise.checks if spec.timing or spec.name in declared.open_beside]
+    return [spec.name for spec in exercise.checks if not spec.timing]
 
 
 def _hangs_declared_before_timing(exercise, declared: Declared) -> Hangs:
@@ -64,24 +73,35 @@ def _hangs_declared_before_timing(exercise, declared: Declared) -> Hangs:
     return hangs
 
 
-def _grade_after_hangs(exercise, folder, checks: list[str], hangs: Hangs) -> Graded:
-    """`checks` graded as a whole `grade` grades them once its untimed checks have met `hangs`."""
-    result = grade_exercise(exercise, folder, include_hidden=True, only=frozenset(checks), hangs=hangs)
+def _graded(result) -> Graded:
     report = Report([result], "en", Interpreter.current().to_dict())
     return Graded(EXIT_FULL_MARKS if report.full_marks else EXIT_NOT_FULL, WRITERS["json"](report), "")
 
 
+def _grade_after_hangs(exercise, folder, checks: list[str], hangs: Hangs) -> Graded:
+    """`checks` graded as a whole `grade` grades them once its untimed checks have met `hangs`."""
+    return _graded(grade_exercise(exercise, folder, include_hidden=True, only=frozenset(checks), hangs=hangs))
+
+
+def _grade_beside_other_tests(exercise, folder, checks: list[str]) -> Graded:
+    """`checks` graded in one child, as `grade --jobs 1` grades them, told (truly) that other work
+    runs beside them: the other tests."""
+    [result] = grade_course([exercise], folder, include_hidden=True, only=frozenset(checks), workers=1, alone=False)
+    return _graded(result)
+
+
 def _grade_as_declared(exercise, folder, variant: Path | None, timing: bool = False) -> None:
     declared = Declared.of(variant) if variant else Declared()
-    checks = _check_names(exercise, timing)
+    checks = _check_names(exercise, timing, declared)
     hangs = _hangs_declared_before_timing(exercise, declared) if timing else Hangs()
-    if hangs.first_in:
+    if not timing:
+        graded = _grade_beside_other_tests(exercise, folder, checks)
+    elif hangs.first_in:
         graded = _grade_after_hangs(exercise, folder, checks, hangs)
     else:
-        one_child = () if timing else ONE_CHILD
         graded = grade_here(exercise.id, "--path", str(folder), "--format", "json", "--include-hidden",
-                            *one_child, "--check", ",".join(checks))
-    assert_as_declared(graded, declared)
+                            "--check", ",".join(checks))
+    assert_as_declared(graded, declared, beside=not timing)
     ran = {check["name"] for check in graded.report["exercises"][0]["checks"]}
     for check, phrase in expected_feedback(variant) if variant else []:
         if check in ran:
@@ -113,7 +133,7 @@ def _timed_as_the_reference(exercise, variant: Path) -> bool:
     reference's, graded by test_reference_solution_earns_full_marks_on_the_timing_checks."""
     declared = Declared.of(variant)
     named = {*declared.failed, *dict(declared.errors), *(check for check, _ in expected_feedback(variant))}
-    about_timing = {name for name in named if exercise.check(name).timing}
+    about_timing = {name for name in named if exercise.check(name).timing} | declared.open_beside
     reference = (ROOT / "solutions" / exercise.module).read_text(encoding="utf-8")
     return not about_timing and (_code_the_timing_checks_run(exercise, variant.read_text(encoding="utf-8"))
                                  == _code_the_timing_checks_run(exercise, reference))
@@ -161,3 +181,15 @@ def test_stub_earns_nothing(exercise):
     assert {c["status"] for c in graded.report["exercises"][0]["checks"]} == {"failed"}
     assert all("Not implemented yet" in c["feedback"] or "Not answered yet" in c["feedback"]
                for c in graded.report["exercises"][0]["checks"])
+
+
+def test_a_check_declared_open_beside_must_be_not_measurable_beside_other_work_and_as_declared_alone():
+    declared = Declared(failed=frozenset({"c"}), open_beside=frozenset({"c"}))
+
+    def graded(status: str, reason: str = "") -> list[dict]:
+        return [{"name": "c", "status": status, "reason": reason, "feedback": ""}]
+
+    assert not wrong_verdicts(graded("skipped", NOT_MEASURABLE), declared, beside=True)
+    assert wrong_verdicts(graded("failed"), declared, beside=True)
+    assert not wrong_verdicts(graded("failed"), declared)
+    assert wrong_verdicts(graded("skipped", NOT_MEASURABLE), declared)

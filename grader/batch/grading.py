@@ -12,10 +12,15 @@ from pathlib import Path
 
 from grader.batch.jobs import Job
 from grader.catalog import CheckSpec, Exercise, load_catalog
+from grader.course import grade_course
 from grader.hangs import Hangs
 from grader.messages import msg
 from grader.report import ERROR, GRADER_ERROR, NOT_MEASURABLE, ExerciseResult
-from grader.runner import grade_exercise, run_checks, ungraded
+from grader.runner import run_checks, ungraded
+
+# A job's checks are split between this many grading children, which run side by side as `grade`'s
+# do: most of a grading waits (on threads, children, a server), and a second child fills those waits.
+CHILDREN_PER_JOB = 2
 
 
 def _write_files(job: Job, folder: Path) -> None:
@@ -43,9 +48,10 @@ def grade(job: Job) -> dict:
             if job.open_checks and job.previous is not None:
                 return _retried(exercise, Path(folder), job, ExerciseResult.from_dict(job.previous)).to_dict()
             # Every executor runs a timing job with nothing beside it, and may run any other beside others.
-            return grade_exercise(exercise, Path(folder), include_hidden=True,
-                                  only=frozenset(job.only) if job.only else None,
-                                  hangs=Hangs.from_arg(job.hung), alone=job.timing).to_dict()
+            [result] = grade_course([exercise], Path(folder), include_hidden=True,
+                                    only=frozenset(job.only) if job.only else None, workers=CHILDREN_PER_JOB,
+                                    alone=job.timing, hangs=Hangs.from_arg(job.hung))
+            return result.to_dict()
     except Exception as problem:  # noqa: BLE001 - any failure is this student's row, never the batch's end
         return grader_failed(job, problem)
 

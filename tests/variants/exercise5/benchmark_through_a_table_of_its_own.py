@@ -1,6 +1,7 @@
 """Correct, in another style: benchmark reaches serial and multiprocess through a table of its own,
 made when the module is imported, and times each call with functools.partial."""
 # expect-fail:
+# expect-open-beside: test_benchmark_times_serial_and_each_process_count
 import multiprocessing
 import time
 from functools import partial

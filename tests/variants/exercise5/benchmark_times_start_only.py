@@ -1,5 +1,9 @@
-"""benchmark runs each call in a Process and times only start()."""
+"""benchmark runs each call in a Process and times only start(). The grader's stand-ins for serial
+and multiprocess time the call in that child, out of the grader's sight: the grader times the call
+itself, at another moment, which it can compare with the student's time only when nothing runs
+beside it."""
 # expect-fail: test_benchmark_times_serial_and_each_process_count
+# expect-open-beside: test_benchmark_times_serial_and_each_process_count
 import multiprocessing
 import time
 
