@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import sandbox
+from grader import bytecode, sandbox
 from grader.catalog import CheckSpec, Exercise
 from grader.events import IMPORT, INTERNAL_ERROR, RESULT, START, EventReader, new_secret
 from grader.hangs import Hangs
@@ -119,6 +119,7 @@ def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec
     that hung before) is told of every function that hangs in this child. `alone` says whether
     nothing else is graded beside this child (see the checks' `alone` fixture)."""
     hangs = hangs if hangs is not None else Hangs()
+    bytecode.ensure_compiled()
     workspace = sandbox.Workspace.create(submission_dir)
     read_fd, write_fd = os.pipe()
     secret_read, secret_write = os.pipe()

@@ -1,7 +1,6 @@
 """Shared helpers for the project's tests: running the real `grade` command on a submission."""
 from __future__ import annotations
 
-import compileall
 import contextlib
 import io
 import json
@@ -16,13 +15,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def pytest_configure(config):
-    """Give the grader's modules their bytecode, as `pip install .` does. From an editable install the
-    grading children, which run as another user and cannot write it, would compile them again in
-    every grading."""
-    compileall.compile_dir(ROOT / "grader", quiet=1)
 
 
 @pytest.hookimpl(trylast=True)  # after `-m` has deselected what will not run
