@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -37,6 +39,27 @@ def pytest_collection_modifyitems(items):
         del rest[:filled]
         left -= size
     items[:] = ordered + rest
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder `name`, filled by `build` once per test run and shared by pytest-xdist's workers.
+
+    A module-scoped fixture runs once per worker, and `--dist worksteal` spreads a module's tests
+    over the workers: an expensive one (a whole batch) would be computed by each of them. The first
+    worker to need the folder builds it under a lock; the others wait for it and read it. `build`
+    must leave in the folder only what every test may read and none changes."""
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's base is a folder of the run's own; outside it, the run's base is.
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
 
 
 VARIANTS = Path(__file__).parent / "variants"

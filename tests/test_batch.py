@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, VARIANTS, Declared, run_grade, wrong_verdicts
+from conftest import ROOT, VARIANTS, Declared, built_once, run_grade, wrong_verdicts
 from grader import course
 from grader.batch.archive import ArchiveError, Caps, extract
 from grader.batch.discover import find_exercise_file
@@ -228,25 +228,30 @@ def assert_charts_load(page: Path, titles: list[str]) -> None:
 # Resuming, and --jobs
 
 
-@pytest.fixture(scope="module")
-def small_class(tmp_path_factory) -> Path:
-    """Two exercise1 gradings that can run side by side, one exercise2 grading (a timing check:
-    alone), and two students with nothing to grade."""
-    c = ClassBuilder(tmp_path_factory.mktemp("small") / "submissions")
+def _build_small_class(folder: Path) -> None:
+    c = ClassBuilder(folder / "submissions")
     c.file("s1", EX1, REFERENCE["exercise1"])
     c.variant("s2", EX1, "target_called_in_caller")
     c.file("s3", EX2, REFERENCE["exercise2"])
     c.folder("s4")
     c.folder("s5")
-    return c.root
+
+
+@pytest.fixture(scope="module")
+def small_class(tmp_path_factory) -> Path:
+    """Two exercise1 gradings that can run side by side, one exercise2 grading (a timing check:
+    alone), and two students with nothing to grade. Read only: shared by the test workers."""
+    return built_once(tmp_path_factory, "small_class", _build_small_class) / "submissions"
 
 
 @pytest.fixture(scope="module")
 def uninterrupted(small_class, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("uninterrupted")
-    done = batch(str(small_class), "--out", str(out), "--exercises", "1,2", "--jobs", "1")
-    assert done.exit_code == 0, done.stderr
-    return out
+    """The small class's batch, graded once for the whole run with `--jobs 1`. Read only."""
+    def build(out: Path) -> None:
+        done = batch(str(small_class), "--out", str(out), "--exercises", "1,2", "--jobs", "1")
+        assert done.exit_code == 0, done.stderr
+
+    return built_once(tmp_path_factory, "uninterrupted", build)
 
 
 def _verdicts(out: Path) -> dict:
