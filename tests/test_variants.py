@@ -114,13 +114,38 @@ def test_variant_fails_exactly_the_checks_it_declares(exercise, variant, tmp_pat
     _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant)
 
 
+def _names_in(nodes: list[ast.AST]) -> set[str]:
+    """Every name the code may reach a module-level function by: names, attributes, and strings (as
+    `globals()["f"]` or `getattr(module, "f")` would)."""
+    found = set()
+    for node in nodes:
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Name):
+                found.add(inner.id)
+            elif isinstance(inner, ast.Attribute):
+                found.add(inner.attr)
+            elif isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+                found.add(inner.value)
+    return found
+
+
 def _code_the_timing_checks_run(exercise, source: str) -> str:
     """The module as its timing checks run it: without docstrings, comments and layout (an AST dump),
-    and without the functions that only untimed checks call."""
+    and without the functions they cannot reach. What runs is the module's own code (at import) and
+    the functions the timing checks call, and every function those reach by name; a decorated
+    function stays, since its decorator runs at import."""
     timed_calls = {function for spec in exercise.checks if spec.timing for function in spec.calls}
-    untimed_only = {spec.target for spec in exercise.checks} - timed_calls
     tree = ast.parse(source)
-    tree.body = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name in untimed_only)]
+    removable = {node.name: node for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and not node.decorator_list and node.name not in timed_calls}
+    reached: set[str] = set()
+    frontier = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name in removable)]
+    while frontier:
+        names = (_names_in(frontier) & removable.keys()) - reached
+        reached |= names
+        frontier = [removable[name] for name in names]
+    tree.body = [node for node in tree.body
+                 if not (isinstance(node, ast.FunctionDef) and node.name in removable.keys() - reached)]
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(node) is not None:
             node.body = node.body[1:] or [ast.Pass()]
@@ -159,6 +184,26 @@ def test_a_variant_changed_where_a_timing_check_calls_is_timed_itself():
     assert _code_the_timing_checks_run(exercise, reference + "\nimport os\n") != code
     cubes_changed = reference.replace('method="map"', 'method="apply"')
     assert cubes_changed != reference and _code_the_timing_checks_run(exercise, cubes_changed) == code
+
+
+def test_a_helper_is_compared_only_where_a_timing_check_can_reach_it():
+    """A module-level function that no timing check can reach (exercise5's: `multiprocess`) is left
+    out of the comparison. One reached from a function they call, or from the module's own code by
+    name, attribute or string, is compared, and so is a decorated one (its decorator runs at import)."""
+    exercise = CATALOG["exercise5"]
+
+    def compared(source: str) -> str:
+        return _code_the_timing_checks_run(exercise, source)
+
+    module = "import sys\n\n\ndef multiprocess():\n    return _used()\n\n\ndef _used():\n    return _deeper()\n\n\n" \
+             "def _deeper():\n    return 1\n"
+    unused = "\n\ndef _unused():\n    return 2\n"
+    assert compared(module + unused) == compared(module)
+    assert compared(module.replace("return 1", "return 3")) != compared(module)
+    assert compared(module + "\n\n@staticmethod" + unused) != compared(module)
+    for reach in ("_unused()", "globals()['_unused']()", "sys.modules[__name__]._unused()"):
+        uses = f"\n\nUSES = lambda: {reach}\n"
+        assert compared(module + unused + uses) != compared(module + uses), reach
 
 
 @pytest.mark.parametrize("exercise", CATALOG.values(), ids=lambda e: e.id)
