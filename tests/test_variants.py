@@ -129,15 +129,26 @@ def _names_in(nodes: list[ast.AST]) -> set[str]:
     return found
 
 
+def _runs_code_at_import(function: ast.FunctionDef) -> bool:
+    """Whether defining `function` runs code: a decorator, or a call in a default or annotation."""
+    arguments = function.args
+    header = [*arguments.defaults, *filter(None, arguments.kw_defaults), *filter(None, [function.returns]),
+              *(argument.annotation for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                                      arguments.vararg, arguments.kwarg]
+                if argument is not None and argument.annotation is not None)]
+    return bool(function.decorator_list) or any(isinstance(inner, ast.Call) for node in header
+                                                for inner in ast.walk(node))
+
+
 def _code_the_timing_checks_run(exercise, source: str) -> str:
     """The module as its timing checks run it: without docstrings, comments and layout (an AST dump),
     and without the functions they cannot reach. What runs is the module's own code (at import) and
-    the functions the timing checks call, and every function those reach by name; a decorated
-    function stays, since its decorator runs at import."""
+    the functions the timing checks call, and every function those reach by name; a function whose
+    definition runs code (a decorator, a call in a default) stays, since that code runs at import."""
     timed_calls = {function for spec in exercise.checks if spec.timing for function in spec.calls}
     tree = ast.parse(source)
     removable = {node.name: node for node in tree.body
-                 if isinstance(node, ast.FunctionDef) and not node.decorator_list and node.name not in timed_calls}
+                 if isinstance(node, ast.FunctionDef) and not _runs_code_at_import(node) and node.name not in timed_calls}
     reached: set[str] = set()
     frontier = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name in removable)]
     while frontier:
@@ -189,7 +200,8 @@ def test_a_variant_changed_where_a_timing_check_calls_is_timed_itself():
 def test_a_helper_is_compared_only_where_a_timing_check_can_reach_it():
     """A module-level function that no timing check can reach (exercise5's: `multiprocess`) is left
     out of the comparison. One reached from a function they call, or from the module's own code by
-    name, attribute or string, is compared, and so is a decorated one (its decorator runs at import)."""
+    name, attribute or string, is compared, and so is one whose definition runs code (a decorator, a call in
+    a default), since that code runs at import."""
     exercise = CATALOG["exercise5"]
 
     def compared(source: str) -> str:
@@ -201,6 +213,8 @@ def test_a_helper_is_compared_only_where_a_timing_check_can_reach_it():
     assert compared(module + unused) == compared(module)
     assert compared(module.replace("return 1", "return 3")) != compared(module)
     assert compared(module + "\n\n@staticmethod" + unused) != compared(module)
+    assert compared(module + unused.replace("_unused()", "_unused(at_import=print())")) != compared(module)
+    assert compared(module + unused.replace("_unused()", "_unused(plain=1)")) == compared(module)
     for reach in ("_unused()", "globals()['_unused']()", "sys.modules[__name__]._unused()"):
         uses = f"\n\nUSES = lambda: {reach}\n"
         assert compared(module + unused + uses) != compared(module + uses), reach
