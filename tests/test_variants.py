@@ -14,6 +14,12 @@ check that can judge that variant only alone, which beside other work must say "
 Where a variant's untimed checks declare a function hung, its timing checks are graded as a whole
 `grade` grades them after that hang: told of it, each waits only briefly for that function.
 
+A check that runs only the reference's code in a variant (tests/reach.py), and that the variant
+declares nothing about, gives the reference's verdict, which the reference's own test grades: the
+variant's test leaves it out where nothing the variant changed can have run before it. So are left
+out the checks a grading runs first, up to the first that runs the variant's own code, and the
+timing run of a variant whose timing checks all run the reference's code.
+
 One allowance, and only one: a check that could not measure what it needs on a busy machine says so
 (status skipped, reason "not measurable") instead of guessing. Such a skip never counts as a pass or
 a failure: a check declared to fail must fail, and a check declared to pass must pass or be not
@@ -21,7 +27,6 @@ measurable.
 """
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
@@ -36,6 +41,7 @@ from grader.interpreter import Interpreter
 from grader.report import TIMED_OUT, Report
 from grader.runner import grade_exercise
 from grader.writers import WRITERS
+from reach import run_order, runs_the_references_code
 
 CATALOG = load_catalog()
 CASES = [(exercise, variant) for exercise in CATALOG.values() for variant in variants(exercise.id)]
@@ -90,9 +96,10 @@ def _grade_beside_other_tests(exercise, folder, checks: list[str]) -> Graded:
     return _graded(result)
 
 
-def _grade_as_declared(exercise, folder, variant: Path | None, timing: bool = False) -> None:
+def _grade_as_declared(exercise, folder, variant: Path | None, timing: bool = False,
+                       spared: list[str] = ()) -> None:
     declared = Declared.of(variant) if variant else Declared()
-    checks = _check_names(exercise, timing, declared)
+    checks = [name for name in _check_names(exercise, timing, declared) if name not in spared]
     hangs = _hangs_declared_before_timing(exercise, declared) if timing else Hangs()
     if not timing:
         graded = _grade_beside_other_tests(exercise, folder, checks)
@@ -103,6 +110,7 @@ def _grade_as_declared(exercise, folder, variant: Path | None, timing: bool = Fa
                             "--check", ",".join(checks))
     assert_as_declared(graded, declared, beside=not timing)
     ran = {check["name"] for check in graded.report["exercises"][0]["checks"]}
+    assert ran == set(checks)
     for check, phrase in expected_feedback(variant) if variant else []:
         if check in ran:
             assert phrase in graded.check(check)["feedback"], graded.check(check)["feedback"]
@@ -110,76 +118,65 @@ def _grade_as_declared(exercise, folder, variant: Path | None, timing: bool = Fa
 
 @pytest.mark.parametrize("exercise, variant", CASES, ids=[f"{e.id}-{v.stem}" for e, v in CASES])
 def test_variant_fails_exactly_the_checks_it_declares(exercise, variant, tmp_path):
-    """The checks that do not measure time, which may run beside other tests."""
-    _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant)
+    """The checks that do not measure time, which may run beside other tests; those it runs first
+    with the reference's code are the reference's to grade."""
+    spared = _untimed_as_the_reference(exercise, variant.read_text(encoding="utf-8"), _named(variant))
+    if len(spared) == len([spec for spec in exercise.checks if not spec.timing]):
+        pytest.skip("every untimed check runs the reference's code here: its own test grades them")
+    _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant, spared=spared)
 
 
-def _names_in(nodes: list[ast.AST]) -> set[str]:
-    """Every name the code may reach a module-level function by: names, attributes, and strings (as
-    `globals()["f"]` or `getattr(module, "f")` would)."""
-    found = set()
-    for node in nodes:
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Name):
-                found.add(inner.id)
-            elif isinstance(inner, ast.Attribute):
-                found.add(inner.attr)
-            elif isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-                found.add(inner.value)
-    return found
+def _reference(exercise) -> str:
+    return (ROOT / "solutions" / exercise.module).read_text(encoding="utf-8")
 
 
-def _runs_code_at_import(function: ast.FunctionDef) -> bool:
-    """Whether defining `function` runs code: a decorator, or a call in a default or annotation."""
-    arguments = function.args
-    header = [*arguments.defaults, *filter(None, arguments.kw_defaults), *filter(None, [function.returns]),
-              *(argument.annotation for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
-                                                      arguments.vararg, arguments.kwarg]
-                if argument is not None and argument.annotation is not None)]
-    return bool(function.decorator_list) or any(isinstance(inner, ast.Call) for node in header
-                                                for inner in ast.walk(node))
-
-
-def _code_the_timing_checks_run(exercise, source: str) -> str:
-    """The module as its timing checks run it: without docstrings, comments and layout (an AST dump),
-    and without the functions they cannot reach. What runs is the module's own code (at import) and
-    the functions the timing checks call, and every function those reach by name; a function whose
-    definition runs code (a decorator, a call in a default) stays, since that code runs at import."""
-    timed_calls = {function for spec in exercise.checks if spec.timing for function in spec.calls}
-    tree = ast.parse(source)
-    removable = {node.name: node for node in tree.body
-                 if isinstance(node, ast.FunctionDef) and not _runs_code_at_import(node) and node.name not in timed_calls}
-    reached: set[str] = set()
-    frontier = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name in removable)]
-    while frontier:
-        names = (_names_in(frontier) & removable.keys()) - reached
-        reached |= names
-        frontier = [removable[name] for name in names]
-    tree.body = [node for node in tree.body
-                 if not (isinstance(node, ast.FunctionDef) and node.name in removable.keys() - reached)]
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(node) is not None:
-            node.body = node.body[1:] or [ast.Pass()]
-    return ast.dump(tree)
-
-
-def _timed_as_the_reference(exercise, variant: Path) -> bool:
-    """Whether the variant declares nothing about the timing checks (no failure, error or feedback)
-    and runs the reference's code in everything they call: then its timing verdicts are the
-    reference's, graded by test_reference_solution_earns_full_marks_on_the_timing_checks."""
+def _named(variant: Path) -> set[str]:
+    """The checks the variant declares something about: a failure, an error, feedback, or that it can
+    be judged only alone."""
     declared = Declared.of(variant)
-    named = {*declared.failed, *dict(declared.errors), *(check for check, _ in expected_feedback(variant))}
-    about_timing = {name for name in named if exercise.check(name).timing} | declared.open_beside
-    reference = (ROOT / "solutions" / exercise.module).read_text(encoding="utf-8")
-    return not about_timing and (_code_the_timing_checks_run(exercise, variant.read_text(encoding="utf-8"))
-                                 == _code_the_timing_checks_run(exercise, reference))
+    return {*declared.failed, *dict(declared.errors), *(check for check, _ in expected_feedback(variant)),
+            *declared.open_beside}
+
+
+def _as_the_reference(exercise, source: str, named: set[str], checks: list) -> list[bool]:
+    """For each of `checks`: the submission `source` declares nothing about it (`named`) and it runs
+    the reference's code there, so that its verdict is the reference's."""
+    reference = _reference(exercise)
+    return [spec.name not in named and runs_the_references_code(exercise, spec, source, reference)
+            for spec in checks]
+
+
+def _timing_as_the_reference(exercise, source: str, named: set[str],
+                             open_beside: frozenset[str] = frozenset()) -> bool:
+    """Whether every check of the variant's timing test (the timing checks, and those `open_beside`)
+    runs the reference's code in `source`, declared nothing about: then their verdicts are the
+    reference's, graded by test_reference_solution_earns_full_marks_on_the_timing_checks. A grading
+    of the timing checks starts afresh (grader.course), after no other check."""
+    timed = [spec for spec in exercise.checks if spec.timing or spec.name in open_beside]
+    return all(_as_the_reference(exercise, source, named, timed))
+
+
+def _untimed_as_the_reference(exercise, source: str, named: set[str]) -> list[str]:
+    """The untimed checks that a grading of `source` runs first and that all run the reference's
+    code, declared nothing about: up to the first that does not, the grading is the reference's, and
+    so are their verdicts (test_reference_solution_earns_full_marks). A check after that one is
+    graded even where its own code is the reference's: what ran before it may have left something
+    behind (a pool, a thread, a patched module)."""
+    untimed = [spec for spec in run_order(exercise) if not spec.timing]
+    spared = []
+    for spec, same in zip(untimed, _as_the_reference(exercise, source, named, untimed)):
+        if not same:
+            break
+        spared.append(spec.name)
+    return spared
 
 
 @pytest.mark.timing
 @pytest.mark.parametrize("exercise, variant", TIMED_CASES, ids=[f"{e.id}-{v.stem}" for e, v in TIMED_CASES])
 def test_variant_gets_the_timing_verdicts_it_declares(exercise, variant, tmp_path):
     """The checks that measure time, run with nothing beside them (`-m timing`)."""
-    if _timed_as_the_reference(exercise, variant):
+    source = variant.read_text(encoding="utf-8")
+    if _timing_as_the_reference(exercise, source, _named(variant), Declared.of(variant).open_beside):
         pytest.skip("the timing checks run the reference's code here: its own test grades them")
     _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant, timing=True)
 
@@ -188,36 +185,33 @@ def test_a_variant_changed_where_a_timing_check_calls_is_timed_itself():
     """The comparison that spares a variant its timing run sees a change in a function a timing check
     calls, and in the module's own code, but not in a function only untimed checks call."""
     exercise = CATALOG["exercise5"]
-    reference = (ROOT / "solutions" / exercise.module).read_text(encoding="utf-8")
-    code = _code_the_timing_checks_run(exercise, reference)
+    reference = _reference(exercise)
+    assert _timing_as_the_reference(exercise, reference, set())
     swapped = reference.replace("args=(samples, x, w)", "args=(x, samples, w)")
-    assert swapped != reference and _code_the_timing_checks_run(exercise, swapped) != code
-    assert _code_the_timing_checks_run(exercise, reference + "\nimport os\n") != code
+    assert swapped != reference and not _timing_as_the_reference(exercise, swapped, set())
+    assert not _timing_as_the_reference(exercise, reference + "\nimport os\n", set())
     cubes_changed = reference.replace('method="map"', 'method="apply"')
-    assert cubes_changed != reference and _code_the_timing_checks_run(exercise, cubes_changed) == code
+    assert cubes_changed != reference and _timing_as_the_reference(exercise, cubes_changed, set())
+    assert _timing_as_the_reference(exercise, cubes_changed, {"test_cubes_uses_the_named_pool_method"})
+    assert not _timing_as_the_reference(exercise, cubes_changed, {"test_multiprocess_is_faster_than_serial"})
+    benchmark = "test_benchmark_times_serial_and_each_process_count"
+    assert not _timing_as_the_reference(exercise, cubes_changed, {benchmark}, frozenset({benchmark}))
 
 
-def test_a_helper_is_compared_only_where_a_timing_check_can_reach_it():
-    """A module-level function that no timing check can reach (exercise5's: `multiprocess`) is left
-    out of the comparison. One reached from a function they call, or from the module's own code by
-    name, attribute or string, is compared, and so is one whose definition runs code (a decorator, a call in
-    a default), since that code runs at import."""
+def test_the_untimed_checks_spared_are_those_a_grading_runs_first_with_the_references_code():
+    """A variant's untimed run leaves out the checks before the first that runs code of its own, or
+    that it declares something about; every check from there on is graded."""
     exercise = CATALOG["exercise5"]
-
-    def compared(source: str) -> str:
-        return _code_the_timing_checks_run(exercise, source)
-
-    module = "import sys\n\n\ndef multiprocess():\n    return _used()\n\n\ndef _used():\n    return _deeper()\n\n\n" \
-             "def _deeper():\n    return 1\n"
-    unused = "\n\ndef _unused():\n    return 2\n"
-    assert compared(module + unused) == compared(module)
-    assert compared(module.replace("return 1", "return 3")) != compared(module)
-    assert compared(module + "\n\n@staticmethod" + unused) != compared(module)
-    assert compared(module + unused.replace("_unused()", "_unused(at_import=print())")) != compared(module)
-    assert compared(module + unused.replace("_unused()", "_unused(plain=1)")) == compared(module)
-    for reach in ("_unused()", "globals()['_unused']()", "sys.modules[__name__]._unused()"):
-        uses = f"\n\nUSES = lambda: {reach}\n"
-        assert compared(module + unused + uses) != compared(module + uses), reach
+    reference = _reference(exercise)
+    untimed = [spec.name for spec in run_order(exercise) if not spec.timing]
+    assert _untimed_as_the_reference(exercise, reference, set()) == untimed
+    assert _untimed_as_the_reference(exercise, reference, {untimed[2]}) == untimed[:2]
+    swapped = reference.replace("args=(samples, x, w)", "args=(x, samples, w)")
+    first_of_multiprocess = untimed.index("test_multiprocess_equals_serial_sorted_by_width")
+    assert _untimed_as_the_reference(exercise, swapped, set()) == untimed[:first_of_multiprocess]
+    assert "test_plot_benchmarks_draws_the_timings" in untimed[first_of_multiprocess:]
+    cubes_changed = reference.replace('method="map"', 'method="apply"')
+    assert _untimed_as_the_reference(exercise, cubes_changed, set()) == []
 
 
 @pytest.mark.parametrize("exercise", CATALOG.values(), ids=lambda e: e.id)
