@@ -502,9 +502,10 @@ def test_the_memory_cgroup_killing_the_child_ends_as_out_of_memory(tmp_path):
 
 
 def test_clocks_wound_back_do_not_hide_busy_waiting(tmp_path):
-    """exercise1's busy-wait check measures the CPU its process used while the printer waits, with a
-    clock taken before the student's import: a submission that stops every clock of `time` fools
-    only itself (exercise5's speedup has its own variant of this, clock_patched_to_fake_a_speedup)."""
+    """exercise1's busy-wait check reads how long its threads ran or waited to run while the printer
+    waits, with the kernel's counts read by functions taken before the student's import: a
+    submission that stops every clock of `time` fools only itself (exercise5's speedup has its own
+    variant of this, clock_patched_to_fake_a_speedup)."""
     busy = (VARIANTS / "exercise1" / "queue_busy_wait.py").read_text(encoding="utf-8")
     graded = _grade(tmp_path, busy + textwrap.dedent("""
 
