@@ -2,6 +2,7 @@
 that does not import, and the speed tables."""
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import queue
@@ -290,6 +291,27 @@ def _lines_of(stream, into: queue.Queue) -> None:
     into.put(None)
 
 
+@contextlib.contextmanager
+def _ctrl_c_not_ignored():
+    """A child started meanwhile gets SIGINT as a terminal's Ctrl-C gives it, even where this run
+    ignores it (a shell starts a background job with SIGINT ignored, and a child inherits that): a
+    handler of this process's own is reset to the default in the child."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _read_all(lines: queue.Queue, timeout: float = 0.0) -> str:
+    """A stream's lines queued so far, or (with `timeout`) up to its end."""
+    read = []
+    with contextlib.suppress(queue.Empty):
+        while (line := lines.get(timeout=timeout) if timeout else lines.get_nowait()) is not None:
+            read.append(line)
+    return "".join(read)
+
+
 def _read_until(lines: queue.Queue, pattern: str, deadline: float, seen: list[str]) -> bool:
     while time.monotonic() < deadline:
         try:
@@ -307,10 +329,14 @@ def _read_until(lines: queue.Queue, pattern: str, deadline: float, seen: list[st
 def test_watch_regrades_on_save_and_stops_cleanly_on_ctrl_c(tmp_path):
     folder = submission_with(tmp_path, EXERCISE2.module, SOLUTION2)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "LANG": "C"}
-    watcher = subprocess.Popen([sys.executable, "-m", "grader", "watch", "2", "--path", str(folder)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    with _ctrl_c_not_ignored():
+        watcher = subprocess.Popen([sys.executable, "-m", "grader", "watch", "2", "--path", str(folder)],
+                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=_lines_of, args=(watcher.stdout, lines), daemon=True).start()
+    # Read as it comes, so that a full pipe never blocks the watcher.
+    errors: queue.Queue = queue.Queue()
+    threading.Thread(target=_lines_of, args=(watcher.stderr, errors), daemon=True).start()
     seen: list[str] = []
     try:
         deadline = time.monotonic() + 90
@@ -321,12 +347,12 @@ def test_watch_regrades_on_save_and_stops_cleanly_on_ctrl_c(tmp_path):
         assert _read_until(lines, r"^Total: 12/13", deadline, seen), "".join(seen)
         assert _read_until(lines, r"^Watching", deadline, seen), "".join(seen)
         watcher.send_signal(signal.SIGINT)
-        assert watcher.wait(timeout=30) in (0, 130)
+        assert watcher.wait(timeout=30) in (0, 130), _read_all(errors)
     finally:
         if watcher.poll() is None:
             watcher.kill()
             watcher.wait()
-    stderr = watcher.stderr.read()
+    stderr = _read_all(errors, timeout=10)
     assert "Traceback" not in stderr, stderr
     assert _read_until(lines, r"^Stopped watching\.", time.monotonic() + 5, seen), "".join(seen)
     assert progress.load(folder).runs["exercise2"].score == 12
