@@ -113,6 +113,10 @@ class Exercise:
     checks: tuple[CheckSpec, ...]
     check_module: Path
     time_limit: float | None = None
+    # Modules the grading children of this exercise import, whoever imports them (`preload:` in the
+    # YAML): the fork server that forks those children imports them once, before the first
+    # (grader.forkserver), instead of every child importing them again.
+    preload: tuple[str, ...] = ()
 
     @property
     def module_name(self) -> str:
@@ -176,6 +180,7 @@ def load_exercise(path: Path) -> Exercise:
             checks=tuple(_parse_check(c, path) for c in raw["checks"]),
             check_module=path.with_suffix(".py"),
             time_limit=raw.get("time_limit"),
+            preload=tuple(raw.get("preload") or ()),
         )
     except (KeyError, TypeError) as problem:
         raise CatalogError(f"{path}: malformed exercise entry ({problem})") from None

@@ -12,6 +12,15 @@ re-parented to the runner, which is a child subreaper, so the runner waits for i
 reads its status as it would for a keeper it had started itself (`ForkedProcess`). The keeper
 (`grader.keeper.run_forked`) forks the worker in turn, under the same confinement.
 
+An exercise may name modules its grading children all import (`preload` in its catalog: numpy, say).
+In a process that grades many times (a batch's worker, `grade watch`: `expect_many_gradings`), its
+gradings go to a server of their own that imports those too before it forks the first one, so that
+no later child pays for them again. A single `grade` does not wait for them: its one child of the
+exercise imports what it uses as it goes, partly beside other work. Such a server gets a home
+folder of its own, since a library may write there as it is imported (matplotlib its configuration
+and font cache), where the placeholder is a path that a server running as root would create; the
+runner removes it with the server.
+
 The server holds nothing a student may not see: configurations (paths, the allowlisted environment)
 and descriptors, which it closes once the keeper has them. It ends when the runner closes the socket.
 Where the machine does not allow it (no subreaper, no pidfd), or the server cannot be reached,
@@ -24,12 +33,15 @@ import importlib
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
+import weakref
 
 from grader.confinement import PR_SET_CHILD_SUBREAPER, KeeperConfig, libc
 
@@ -79,11 +91,13 @@ class ForkedProcess:
 class ForkServer:
     """The runner's end: starts the server on first use and asks it for keepers."""
 
-    def __init__(self):
+    def __init__(self, preload: tuple[str, ...] = ()):
         self._lock = threading.Lock()
+        self._preload = preload
         self._process: subprocess.Popen | None = None
         self._socket: socket.socket | None = None
         self._environment: dict[str, str] = {}
+        self._home: str | None = None
 
     def start_keeper(self, config: KeeperConfig, cwd: str, stderr: str, environment: dict[str, str],
                      fds: tuple[int, ...]) -> ForkedProcess | None:
@@ -120,11 +134,13 @@ class ForkServer:
         if not _become_subreaper():
             return False
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        environment = {**base, **self._home_of_its_own()}
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-c", "from grader.forkserver import serve; serve()", str(theirs.fileno())],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/", env=base,
-                pass_fds=(theirs.fileno(),), start_new_session=True)
+                [sys.executable, "-c", "from grader.forkserver import serve; serve()", str(theirs.fileno()),
+                 *self._preload],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/",
+                env=environment, pass_fds=(theirs.fileno(),), start_new_session=True)
         except OSError:
             ours.close()
             return False
@@ -133,13 +149,26 @@ class ForkServer:
         self._socket, self._environment = ours, base
         return True
 
+    def _home_of_its_own(self) -> dict[str, str]:
+        """HOME for a server that imports libraries beyond the grader's: a folder of its own, readable
+        by the grading children (what the libraries wrote there is what they read back), removed
+        with the server or when this process ends."""
+        if not self._preload:
+            return {}
+        self._home = tempfile.mkdtemp(prefix="grader-server-home-")
+        os.chmod(self._home, 0o755)
+        weakref.finalize(self, shutil.rmtree, self._home, True)
+        return {"HOME": self._home}
+
     def _stop(self) -> None:
         if self._socket is not None:
             self._socket.close()
         if self._process is not None:
             self._process.kill()
             self._process.wait()
-        self._socket, self._process = None, None
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+        self._socket, self._process, self._home = None, None, None
 
 
 def _base_environment(environment: dict[str, str]) -> dict[str, str]:
@@ -163,21 +192,44 @@ def _become_subreaper() -> bool:
     return available() and libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
-_SERVERS: dict[int, ForkServer] = {}
+_SERVERS: dict[tuple[int, tuple[str, ...]], ForkServer] = {}
 _SERVERS_LOCK = threading.Lock()
+_MANY_GRADINGS: set[int] = set()
 
 
-def server() -> ForkServer:
-    """This process's fork server (a process forked from one that had a server gets its own)."""
+def expect_many_gradings() -> None:
+    """Tell the fork servers that this process will grade many times: from now on an exercise's
+    modules to preload are imported by a server of its own, once."""
+    _MANY_GRADINGS.add(os.getpid())
+
+
+def server(preload: tuple[str, ...] = ()) -> ForkServer:
+    """This process's fork server for children that import the modules `preload`: one that has them
+    imported where this process grades many times (`expect_many_gradings`), else the server of the
+    grader's modules alone. A process forked from one that had a server gets its own."""
+    key = (os.getpid(), preload if os.getpid() in _MANY_GRADINGS else ())
     with _SERVERS_LOCK:
-        return _SERVERS.setdefault(os.getpid(), ForkServer())
+        return _SERVERS.setdefault(key, ForkServer(key[1]))
+
+
+def _preload(name: str) -> None:
+    """Import `name` if it can be imported: what a server preloads beyond the grader only saves time,
+    and a library that is missing or broken is the grading child's to meet, where a check says so."""
+    try:
+        importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - any failure here only leaves the import to the child
+        pass
 
 
 def serve(argv: list[str] | None = None) -> None:
-    """Entry point of the server: `python -c "from grader.forkserver import serve; serve()" FD`."""
-    channel = socket.socket(fileno=int((argv or sys.argv[1:])[0]))
+    """Entry point of the server: `python -c "from grader.forkserver import serve; serve()" FD
+    [MODULE...]`, the modules to import beyond the grader's."""
+    fd, *extra = argv or sys.argv[1:]
+    channel = socket.socket(fileno=int(fd))
     for name in PRELOADED:
         importlib.import_module(name)
+    for name in extra:
+        _preload(name)
     while True:
         try:
             request, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, MAX_DESCRIPTORS)

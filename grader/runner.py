@@ -131,7 +131,8 @@ def run_attempt(exercise: Exercise, submission_dir: Path, checks: list[CheckSpec
             "--events-fd", str(write_fd), "--secret-fd", str(secret_read), "--hung", hangs.to_arg(),
             *([] if alone else ["--beside"])]
     try:
-        child = sandbox.start(args, pass_fds=(write_fd, secret_read), limits=limits, workspace=workspace)
+        child = sandbox.start(args, pass_fds=(write_fd, secret_read), limits=limits, workspace=workspace,
+                              preload=exercise.preload)
     finally:
         os.close(write_fd)
         os.close(secret_read)

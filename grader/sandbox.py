@@ -163,9 +163,11 @@ def _tail(path: Path) -> str:
         return ""
 
 
-def start(args: list[str], pass_fds: tuple[int, ...], limits: Limits, workspace: Workspace) -> Child:
+def start(args: list[str], pass_fds: tuple[int, ...], limits: Limits, workspace: Workspace,
+          preload: tuple[str, ...] = ()) -> Child:
     """Start `python args...` as a confined grading child, behind a keeper: forked from this process's
-    fork server where it can give one, else as new interpreters."""
+    fork server that has the modules `preload` imported, where it can give one, else as new
+    interpreters."""
     config = KeeperConfig(
         worker_argv=[sys.executable, *args], workdir=str(workspace.work), environment=workspace.environment(),
         pass_fds=list(pass_fds), stdout=str(workspace.keeper / "stdout"),
@@ -173,8 +175,8 @@ def start(args: list[str], pass_fds: tuple[int, ...], limits: Limits, workspace:
         output_bytes=limits.output_bytes, memory_bytes=limits.memory_bytes, cpu_seconds=limits.cpu_seconds,
         max_processes=limits.max_processes, network=limits.network, drop_user=limits.drop_user)
     keeper_log = workspace.keeper / "keeper-stderr"
-    forked = forkserver.server().start_keeper(config, cwd=str(workspace.keeper), stderr=str(keeper_log),
-                                              environment=workspace.environment(), fds=pass_fds)
+    forked = forkserver.server(preload).start_keeper(config, cwd=str(workspace.keeper), stderr=str(keeper_log),
+                                                     environment=workspace.environment(), fds=pass_fds)
     if forked is not None:
         return Child(forked, workspace)
     with open(keeper_log, "wb") as log:

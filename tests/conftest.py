@@ -19,6 +19,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config):
+    """A test process grades many times, in process (`grade_here`), as a batch's worker does: what
+    every grading of an exercise imports is imported once, by its fork server. A `grade` command
+    run as a program (`run_grade`) grades as a student's single run does."""
+    from grader import forkserver
+
+    forkserver.expect_many_gradings()
+
+
 @pytest.hookimpl(trylast=True)  # after `-m` has deselected what will not run
 def pytest_collection_modifyitems(items):
     """The tests marked `slow` dealt out to the front of each worker's share, so that a parallel run

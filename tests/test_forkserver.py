@@ -39,6 +39,9 @@ def _grade(tmp_path, source: str, limits: Limits = Limits()):
 class NoServer:
     """A machine without a fork server: every keeper starts as a new interpreter."""
 
+    def __init__(self, preload: tuple[str, ...] = ()):
+        self.preload = preload
+
     def start_keeper(self, *args, **kwargs):
         return None
 
@@ -135,3 +138,63 @@ def test_a_child_that_cannot_be_confined_never_runs_and_is_the_graders_error(tmp
     result = _grade(tmp_path, REFERENCE, Limits(cpu_seconds=-5))
     assert (result.status, result.reason) == ("error", "grader error"), result.feedback
     assert "before it ran any of your code" in result.feedback
+
+
+EXERCISE5 = load_catalog()["exercise5"]
+REFERENCE5 = (ROOT / "solutions" / EXERCISE5.module).read_text(encoding="utf-8")
+# Calls no pool: the grading child is the one process that imports the submission.
+NO_POOL = EXERCISE5.check("test_cubes_rejects_processes_below_one")
+
+
+def _imported_before_the_submission(tmp_path, module: str) -> bool:
+    """Whether `module` was imported in exercise5's grading child before the submission was."""
+    seen = Path(tempfile.mkdtemp(prefix="grader-seen-"))
+    seen.chmod(0o777)
+    source = REFERENCE5 + textwrap.dedent(f"""
+
+        import os as _os, sys as _sys
+        with open(_os.path.join({str(seen)!r}, "seen"), "w") as _seen:
+            _seen.write(str({module!r} in _sys.modules))
+    """)
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    (folder / EXERCISE5.module).write_text(source, encoding="utf-8")
+    try:
+        result = run_checks(EXERCISE5, folder, [NO_POOL])[NO_POOL.name]
+        assert result.status == "passed", result.feedback
+        return (seen / "seen").read_text() == "True"
+    finally:
+        shutil.rmtree(seen)
+
+
+@needs_server
+def test_a_process_that_grades_many_times_forks_gradings_with_the_exercises_modules_imported(tmp_path,
+                                                                                             monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr(forkserver, "_MANY_GRADINGS", {os.getpid()})
+    assert "matplotlib.figure" in EXERCISE5.preload
+    assert _imported_before_the_submission(tmp_path, "matplotlib.figure")
+
+
+@needs_server
+def test_a_single_grading_does_not_wait_for_the_exercises_modules(tmp_path, monkeypatch):
+    monkeypatch.setattr(forkserver, "_MANY_GRADINGS", set())
+    assert forkserver.server(EXERCISE5.preload) is forkserver.server()
+    assert not _imported_before_the_submission(tmp_path, "matplotlib.figure")
+
+
+@needs_server
+def test_a_preloading_server_writes_in_a_home_of_its_own_which_goes_with_it(tmp_path, monkeypatch):
+    """matplotlib writes its configuration and font cache under HOME as it is imported: the
+    placeholder HOME (/nonexistent) is a folder a server running as root would create."""
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr(forkserver, "_MANY_GRADINGS", {os.getpid()})
+    placeholder_there = Path("/nonexistent").exists()
+    server = forkserver.server(EXERCISE5.preload)
+    server._stop()  # started afresh by the next grading
+    assert _imported_before_the_submission(tmp_path, "matplotlib.figure")
+    home = Path(server._home)
+    assert any(home.iterdir()), "matplotlib wrote nothing there"
+    assert Path("/nonexistent").exists() == placeholder_there
+    server._stop()
+    assert not home.exists()

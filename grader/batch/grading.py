@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from grader import forkserver
 from grader.batch.jobs import Job
 from grader.catalog import CheckSpec, Exercise, load_catalog
 from grader.course import grade_course
@@ -39,6 +40,9 @@ def _retried(exercise: Exercise, folder: Path, job: Job, previous: ExerciseResul
 def grade(job: Job) -> dict:
     """The result of `job` as `ExerciseResult.to_dict` writes it: a whole grading, or with
     `job.open_checks` the previous result with those checks graded again."""
+    # A batch's worker grades job after job: what every grading of an exercise imports is imported
+    # once, by its fork server.
+    forkserver.expect_many_gradings()
     exercise = load_catalog()[job.exercise]
     if not job.gradable:
         return ungraded(exercise, ERROR, job.reason, job.message).to_dict()

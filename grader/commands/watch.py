@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from grader import progress
+from grader import forkserver, progress
 from grader.catalog import Exercise
 from grader.commands import options
 from grader.interpreter import Interpreter
@@ -70,6 +70,7 @@ def run(argv: list[str]) -> int:
     exercise = options.exercise(args.exercise, folder, lang)
     path = folder / exercise.module
     stop = threading.Event()  # never set here: Ctrl-C ends the watch
+    forkserver.expect_many_gradings()
     graded = _content(path)
     try:
         while not stop.is_set():
