@@ -6,10 +6,12 @@ every other check, with feedback that names the mistake where it declares
 `# expect-feedback: check: phrase`. A check that ends in the grader's own error fails the test,
 whatever the variant declared: a grader crash can never pass for a student's mistake.
 
-The checks that do not measure time are graded in one child, told (truly) that other work runs
-beside them: the other tests. The checks that measure time (`timing` in the catalog) are graded in a
-run of their own, marked `timing`: the README's test command runs those tests alone, after the others
-have run side by side. So are the checks a variant declares on its `# expect-open-beside:` line: a
+The checks whose verdict does not rest on time are graded in one child, told (truly) that other work
+runs beside them: the other tests. The checks whose verdict does (`timing` in the catalog, of kind
+`concurrency`: a speedup) are graded in a run of their own, marked `timing`: the README's test
+command runs those tests alone, after the others have run side by side. (A timing check of another
+kind, exercise2's sum, judges a value and only times it for the student's information: its verdict
+is tested beside other work.) So are the checks a variant declares on its `# expect-open-beside:` line: a
 check that can judge that variant only alone, which beside other work must say "not measurable".
 Where a variant's untimed checks declare a function hung, its timing checks are graded as a whole
 `grade` grades them after that hang: told of it, each waits only briefly for that function.
@@ -45,7 +47,16 @@ from reach import run_order, runs_the_references_code
 
 CATALOG = load_catalog()
 CASES = [(exercise, variant) for exercise in CATALOG.values() for variant in variants(exercise.id)]
-TIMED = [exercise for exercise in CATALOG.values() if exercise.has_timing]
+
+
+def _judged_by_time(spec) -> bool:
+    """Whether a check's verdict rests on time: a timing check of kind `concurrency` (a speedup). A
+    timing check of another kind judges a value (exercise2's sum); only the information it adds is
+    timed, and its verdict is the same beside other work."""
+    return spec.timing and spec.kind == "concurrency"
+
+
+TIMED = [exercise for exercise in CATALOG.values() if any(_judged_by_time(spec) for spec in exercise.checks)]
 TIMED_CASES = [(exercise, variant) for exercise, variant in CASES if exercise in TIMED]
 
 
@@ -64,8 +75,8 @@ def _check_names(exercise, timing: bool, declared: Declared) -> list[str]:
     """The checks of a variant's untimed test, or of its timing test: the timing checks, and those
     the variant declares can judge it only alone."""
     if timing:
-        return [spec.name for spec in exercise.checks if spec.timing or spec.name in declared.open_beside]
-    return [spec.name for spec in exercise.checks if not spec.timing]
+        return [spec.name for spec in exercise.checks if _judged_by_time(spec) or spec.name in declared.open_beside]
+    return [spec.name for spec in exercise.checks if not _judged_by_time(spec)]
 
 
 def _hangs_declared_before_timing(exercise, declared: Declared) -> Hangs:
@@ -74,7 +85,7 @@ def _hangs_declared_before_timing(exercise, declared: Declared) -> Hangs:
     hangs (grader.course), so that each waits only briefly for a function that already hung."""
     hangs = Hangs()
     for name, reason in declared.errors:
-        if reason == TIMED_OUT and not exercise.check(name).timing:
+        if reason == TIMED_OUT and not _judged_by_time(exercise.check(name)):
             hangs.record(exercise.check(name))
     return hangs
 
@@ -121,7 +132,7 @@ def test_variant_fails_exactly_the_checks_it_declares(exercise, variant, tmp_pat
     """The checks that do not measure time, which may run beside other tests; those it runs first
     with the reference's code are the reference's to grade."""
     spared = _untimed_as_the_reference(exercise, variant.read_text(encoding="utf-8"), _named(variant))
-    if len(spared) == len([spec for spec in exercise.checks if not spec.timing]):
+    if len(spared) == len([spec for spec in exercise.checks if not _judged_by_time(spec)]):
         pytest.skip("every untimed check runs the reference's code here: its own test grades them")
     _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant, spared=spared)
 
@@ -152,7 +163,7 @@ def _timing_as_the_reference(exercise, source: str, named: set[str],
     runs the reference's code in `source`, declared nothing about: then their verdicts are the
     reference's, graded by test_reference_solution_earns_full_marks_on_the_timing_checks. A grading
     of the timing checks starts afresh (grader.course), after no other check."""
-    timed = [spec for spec in exercise.checks if spec.timing or spec.name in open_beside]
+    timed = [spec for spec in exercise.checks if _judged_by_time(spec) or spec.name in open_beside]
     return all(_as_the_reference(exercise, source, named, timed))
 
 
@@ -162,7 +173,7 @@ def _untimed_as_the_reference(exercise, source: str, named: set[str]) -> list[st
     so are their verdicts (test_reference_solution_earns_full_marks). A check after that one is
     graded even where its own code is the reference's: what ran before it may have left something
     behind (a pool, a thread, a patched module)."""
-    untimed = [spec for spec in run_order(exercise) if not spec.timing]
+    untimed = [spec for spec in run_order(exercise) if not _judged_by_time(spec)]
     spared = []
     for spec, same in zip(untimed, _as_the_reference(exercise, source, named, untimed)):
         if not same:
@@ -203,7 +214,7 @@ def test_the_untimed_checks_spared_are_those_a_grading_runs_first_with_the_refer
     that it declares something about; every check from there on is graded."""
     exercise = CATALOG["exercise5"]
     reference = _reference(exercise)
-    untimed = [spec.name for spec in run_order(exercise) if not spec.timing]
+    untimed = [spec.name for spec in run_order(exercise) if not _judged_by_time(spec)]
     assert _untimed_as_the_reference(exercise, reference, set()) == untimed
     assert _untimed_as_the_reference(exercise, reference, {untimed[2]}) == untimed[:2]
     swapped = reference.replace("args=(samples, x, w)", "args=(x, samples, w)")
