@@ -157,7 +157,7 @@ class ForkServer:
             return {}
         self._home = tempfile.mkdtemp(prefix="grader-server-home-")
         os.chmod(self._home, 0o755)
-        weakref.finalize(self, shutil.rmtree, self._home, True)
+        weakref.finalize(self, _remove_home, self._home, os.getpid())
         return {"HOME": self._home}
 
     def _stop(self) -> None:
@@ -169,6 +169,13 @@ class ForkServer:
         if self._home is not None:
             shutil.rmtree(self._home, ignore_errors=True)
         self._socket, self._process, self._home = None, None, None
+
+
+def _remove_home(home: str, owner: int) -> None:
+    """Remove a server's home folder, from the process that made it only (not from a child forked
+    from that process, which ends with the same finalizers registered)."""
+    if os.getpid() == owner:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _base_environment(environment: dict[str, str]) -> dict[str, str]:
