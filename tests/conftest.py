@@ -71,6 +71,14 @@ def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Pa
     return folder
 
 
+def judged_by_time(spec) -> bool:
+    """Whether a check's verdict rests on time, so that its tests run alone (marked `timing`): a
+    timing check of kind `concurrency` (a speedup). A timing check of another kind judges a value
+    (exercise2's sum); only the information it adds is timed, and its verdict is the same beside
+    other work."""
+    return spec.timing and spec.kind == "concurrency"
+
+
 VARIANTS = Path(__file__).parent / "variants"
 EXPECT_PATTERN = re.compile(r"^# expect-fail:(.*)$", re.MULTILINE)
 EXPECT_ERROR_PATTERN = re.compile(r"^# expect-error:(.*)$", re.MULTILINE)

@@ -16,7 +16,7 @@ import textwrap
 
 import pytest
 
-from conftest import NOT_MEASURABLE, ONE_CHILD, ROOT, grade_here
+from conftest import NOT_MEASURABLE, ONE_CHILD, ROOT, grade_here, judged_by_time
 from grader.catalog import load_catalog
 
 CATALOG = load_catalog()
@@ -92,7 +92,8 @@ def test_every_concurrent_function_has_a_do_nothing_case():
 
 
 CASES = list(DO_NOTHING)
-TIMED_CASES = [(e, f) for e, f in CASES if any(spec.timing and f in spec.calls for spec in CATALOG[e].checks)]
+TIMED_CASES = [(e, f) for e, f in CASES
+               if any(judged_by_time(spec) and f in spec.calls for spec in CATALOG[e].checks)]
 
 
 def _assert_only_result_and_argument_points(exercise_id: str, function: str, folder, checks: list[str]) -> None:
@@ -125,7 +126,7 @@ def _do_nothing_submission(exercise_id: str, function: str, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise_id, function", CASES, ids=[f"{e}-{f}" for e, f in CASES])
 def test_a_do_nothing_function_earns_only_its_result_and_argument_points(exercise_id, function, tmp_path):
-    checks = [spec.name for spec in CATALOG[exercise_id].checks if not spec.timing]
+    checks = [spec.name for spec in CATALOG[exercise_id].checks if not judged_by_time(spec)]
     folder = _do_nothing_submission(exercise_id, function, tmp_path)
     _assert_only_result_and_argument_points(exercise_id, function, folder, checks)
 
@@ -133,6 +134,6 @@ def test_a_do_nothing_function_earns_only_its_result_and_argument_points(exercis
 @pytest.mark.timing
 @pytest.mark.parametrize("exercise_id, function", TIMED_CASES, ids=[f"{e}-{f}" for e, f in TIMED_CASES])
 def test_a_do_nothing_function_earns_only_its_result_points_on_the_timing_checks(exercise_id, function, tmp_path):
-    checks = [spec.name for spec in CATALOG[exercise_id].checks if spec.timing and function in spec.calls]
+    checks = [spec.name for spec in CATALOG[exercise_id].checks if judged_by_time(spec) and function in spec.calls]
     folder = _do_nothing_submission(exercise_id, function, tmp_path)
     _assert_only_result_and_argument_points(exercise_id, function, folder, checks)

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (NOT_MEASURABLE, ONE_CHILD, ROOT, Declared, Graded, expected_feedback, grade_here, submission_with,
-                      variants, wrong_verdicts)
+from conftest import (NOT_MEASURABLE, ONE_CHILD, ROOT, Declared, Graded, expected_feedback, grade_here,
+                      judged_by_time, submission_with, variants, wrong_verdicts)
 from grader.catalog import load_catalog
 from grader.cli import EXIT_FULL_MARKS, EXIT_NOT_FULL
 from grader.course import grade_course
@@ -49,14 +49,7 @@ CATALOG = load_catalog()
 CASES = [(exercise, variant) for exercise in CATALOG.values() for variant in variants(exercise.id)]
 
 
-def _judged_by_time(spec) -> bool:
-    """Whether a check's verdict rests on time: a timing check of kind `concurrency` (a speedup). A
-    timing check of another kind judges a value (exercise2's sum); only the information it adds is
-    timed, and its verdict is the same beside other work."""
-    return spec.timing and spec.kind == "concurrency"
-
-
-TIMED = [exercise for exercise in CATALOG.values() if any(_judged_by_time(spec) for spec in exercise.checks)]
+TIMED = [exercise for exercise in CATALOG.values() if any(judged_by_time(spec) for spec in exercise.checks)]
 TIMED_CASES = [(exercise, variant) for exercise, variant in CASES if exercise in TIMED]
 
 
@@ -75,8 +68,8 @@ def _check_names(exercise, timing: bool, declared: Declared) -> list[str]:
     """The checks of a variant's untimed test, or of its timing test: the timing checks, and those
     the variant declares can judge it only alone."""
     if timing:
-        return [spec.name for spec in exercise.checks if _judged_by_time(spec) or spec.name in declared.open_beside]
-    return [spec.name for spec in exercise.checks if not _judged_by_time(spec)]
+        return [spec.name for spec in exercise.checks if judged_by_time(spec) or spec.name in declared.open_beside]
+    return [spec.name for spec in exercise.checks if not judged_by_time(spec)]
 
 
 def _hangs_declared_before_timing(exercise, declared: Declared) -> Hangs:
@@ -85,7 +78,7 @@ def _hangs_declared_before_timing(exercise, declared: Declared) -> Hangs:
     hangs (grader.course), so that each waits only briefly for a function that already hung."""
     hangs = Hangs()
     for name, reason in declared.errors:
-        if reason == TIMED_OUT and not _judged_by_time(exercise.check(name)):
+        if reason == TIMED_OUT and not judged_by_time(exercise.check(name)):
             hangs.record(exercise.check(name))
     return hangs
 
@@ -132,7 +125,7 @@ def test_variant_fails_exactly_the_checks_it_declares(exercise, variant, tmp_pat
     """The checks that do not measure time, which may run beside other tests; those it runs first
     with the reference's code are the reference's to grade."""
     spared = _untimed_as_the_reference(exercise, variant.read_text(encoding="utf-8"), _named(variant))
-    if len(spared) == len([spec for spec in exercise.checks if not _judged_by_time(spec)]):
+    if len(spared) == len([spec for spec in exercise.checks if not judged_by_time(spec)]):
         pytest.skip("every untimed check runs the reference's code here: its own test grades them")
     _grade_as_declared(exercise, submission_with(tmp_path, exercise.module, variant), variant, spared=spared)
 
@@ -163,7 +156,7 @@ def _timing_as_the_reference(exercise, source: str, named: set[str],
     runs the reference's code in `source`, declared nothing about: then their verdicts are the
     reference's, graded by test_reference_solution_earns_full_marks_on_the_timing_checks. A grading
     of the timing checks starts afresh (grader.course), after no other check."""
-    timed = [spec for spec in exercise.checks if _judged_by_time(spec) or spec.name in open_beside]
+    timed = [spec for spec in exercise.checks if judged_by_time(spec) or spec.name in open_beside]
     return all(_as_the_reference(exercise, source, named, timed))
 
 
@@ -173,7 +166,7 @@ def _untimed_as_the_reference(exercise, source: str, named: set[str]) -> list[st
     so are their verdicts (test_reference_solution_earns_full_marks). A check after that one is
     graded even where its own code is the reference's: what ran before it may have left something
     behind (a pool, a thread, a patched module)."""
-    untimed = [spec for spec in run_order(exercise) if not _judged_by_time(spec)]
+    untimed = [spec for spec in run_order(exercise) if not judged_by_time(spec)]
     spared = []
     for spec, same in zip(untimed, _as_the_reference(exercise, source, named, untimed)):
         if not same:
@@ -214,7 +207,7 @@ def test_the_untimed_checks_spared_are_those_a_grading_runs_first_with_the_refer
     that it declares something about; every check from there on is graded."""
     exercise = CATALOG["exercise5"]
     reference = _reference(exercise)
-    untimed = [spec.name for spec in run_order(exercise) if not _judged_by_time(spec)]
+    untimed = [spec.name for spec in run_order(exercise) if not judged_by_time(spec)]
     assert _untimed_as_the_reference(exercise, reference, set()) == untimed
     assert _untimed_as_the_reference(exercise, reference, {untimed[2]}) == untimed[:2]
     swapped = reference.replace("args=(samples, x, w)", "args=(x, samples, w)")
